@@ -1,0 +1,130 @@
+"""Bring a database to the schema this version expects, safely.
+
+Before changing an existing SQLite file the database is copied with SQLite's
+backup API; the upgrade then runs in one transaction over the application's
+own connection, so it either completes or leaves the file untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from ..domain.errors import DatabaseUnavailable
+from .engine import classify_error, describe, sqlite_path
+
+log = logging.getLogger(__name__)
+
+
+def migrations_dir() -> Path:
+    """Where the migration scripts are: inside the installed package, or the source tree."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "migrations", package.parent / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("migrations directory not found")  # packaging error, not user input
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+@dataclass(frozen=True)
+class UpgradeOutcome:
+    from_revision: str | None
+    to_revision: str
+    backup: Path | None
+
+    @property
+    def changed(self) -> bool:
+        return self.from_revision != self.to_revision
+
+
+def backup_sqlite(source: Path, backup_dir: Path, label: str) -> Path:
+    """Copy a live SQLite database with the online backup API (consistent even in WAL mode)."""
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = backup_dir / f"{source.stem}-{label}-{stamp}.sqlite3"
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def _check_known(connection: Connection, where: str) -> str | None:
+    """The database's revision; refuse databases from a newer version or of another kind."""
+    revision = current_revision(connection)
+    if revision is None:
+        tables = set(inspect(connection).get_table_names())
+        if tables:
+            raise DatabaseUnavailable(
+                "foreign",
+                f"Le fichier {where} contient déjà des tables qui ne sont pas celles de "
+                "SPIP Desktop : choisissez un autre fichier.",
+            )
+        return None
+    script = ScriptDirectory.from_config(alembic_config())
+    known = {rev.revision for rev in script.walk_revisions()}
+    if revision not in known:
+        raise DatabaseUnavailable(
+            "too_new",
+            f"La base {where} a été créée ou mise à jour par une version plus récente "
+            "de SPIP Desktop. Installez la dernière version de l'application pour l'ouvrir.",
+        )
+    return revision
+
+
+def upgrade_to_head(engine: Engine, backup_dir: Path) -> UpgradeOutcome:
+    """Upgrade the database to the newest schema, backing it up first."""
+    where = describe(engine.url.render_as_string(hide_password=False))
+    head = head_revision()
+    try:
+        with engine.connect() as connection:
+            current = _check_known(connection, where)
+            connection.rollback()
+        if current == head:
+            return UpgradeOutcome(current, head, None)
+        backup = None
+        path = sqlite_path(engine.url)
+        if current is not None and path is not None:
+            backup = backup_sqlite(path, backup_dir, f"avant-migration-{current[:8]}")
+            log.info("database backed up to %s before migration", backup)
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+        log.info("database upgraded from %s to %s", current, head)
+        return UpgradeOutcome(current, head, backup)
+    except DBAPIError as error:
+        raise classify_error(error, where) from error
+    except sqlite3.Error as error:
+        raise classify_error(error, where) from error

@@ -1,0 +1,233 @@
+"""SQLAlchemy 2 typed models of the SPIP Desktop database.
+
+Conventions:
+- every editable row has ``version`` (optimistic locking through the mapper's
+  ``version_id_col``), ``created_at`` and ``updated_at`` (UTC, naive);
+- enumerations are stored as their short string value (:class:`EnumText`);
+- relationships are ``lazy="raise"``: a repository loads what a use case needs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from ..domain.enums import (
+    AgentRole,
+    ClosureReason,
+    EstablishmentKind,
+    LabelledEnum,
+    MeasureType,
+    ObligationType,
+    Regime,
+    Sex,
+)
+from ..domain.validation import MAX_LENGTHS
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Current UTC time without tzinfo, as stored in every timestamp column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class EnumText(TypeDecorator[LabelledEnum]):
+    """Stores a :class:`LabelledEnum` member as its short string value."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[LabelledEnum], length: int = 40) -> None:
+        super().__init__(length)
+        self.enum_cls = enum_cls
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return str(self.enum_cls(value).value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> LabelledEnum | None:
+        return None if value is None else self.enum_cls(value)
+
+
+def _text(name: str) -> String:
+    return String(MAX_LENGTHS[name])
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Versioned:
+    """Version counter and timestamps shared by every editable table."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+class AntenneRow(Versioned, Base):
+    __tablename__ = "antenne"
+
+    name: Mapped[str] = mapped_column(_text("name"), nullable=False, unique=True)
+    code: Mapped[str] = mapped_column(_text("code"), nullable=False, default="")
+    address: Mapped[str] = mapped_column(_text("address"), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(_text("phone"), nullable=False, default="")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class AgentRow(Versioned, Base):
+    __tablename__ = "agent"
+
+    surname: Mapped[str] = mapped_column(_text("surname"), nullable=False)
+    given_name: Mapped[str] = mapped_column(_text("given_names"), nullable=False)
+    role: Mapped[AgentRole] = mapped_column(EnumText(AgentRole, 20), nullable=False)
+    antenne_id: Mapped[int | None] = mapped_column(ForeignKey("antenne.id"), index=True)
+    email: Mapped[str] = mapped_column(_text("email"), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(_text("phone"), nullable=False, default="")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    sort_key: Mapped[str] = mapped_column(String(600), nullable=False, index=True)
+
+    antenne: Mapped[AntenneRow | None] = relationship(lazy="raise")
+
+
+class EstablishmentRow(Versioned, Base):
+    __tablename__ = "establishment"
+
+    name: Mapped[str] = mapped_column(_text("name"), nullable=False, unique=True)
+    kind: Mapped[EstablishmentKind] = mapped_column(EnumText(EstablishmentKind, 30), nullable=False)
+    city: Mapped[str] = mapped_column(_text("city"), nullable=False, default="")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class PersonRow(Versioned, Base):
+    """A person followed (*PPSMJ*).
+
+    ``sort_key`` and ``search_text`` are folded copies of the names (see
+    :mod:`spip_desktop.domain.text`); ``main_measure_type``, ``main_measure_end``
+    and ``sentence_end`` project the main measure (see
+    :func:`spip_desktop.domain.rules.key_dates`) so that the list can filter and
+    sort 250,000 people through indexes. The services rewrite all of them in the
+    same transaction as the change they derive from, so they are never stale.
+    """
+
+    __tablename__ = "person"
+
+    file_number: Mapped[str] = mapped_column(_text("file_number"), nullable=False, unique=True)
+    surname: Mapped[str] = mapped_column(_text("surname"), nullable=False)
+    usage_name: Mapped[str] = mapped_column(_text("usage_name"), nullable=False, default="")
+    given_names: Mapped[str] = mapped_column(_text("given_names"), nullable=False)
+    birth_date: Mapped[date | None] = mapped_column(Date, index=True)
+    birth_place: Mapped[str] = mapped_column(_text("birth_place"), nullable=False, default="")
+    sex: Mapped[Sex | None] = mapped_column(EnumText(Sex, 1))
+    address: Mapped[str] = mapped_column(_text("address"), nullable=False, default="")
+    postal_code: Mapped[str] = mapped_column(_text("postal_code"), nullable=False, default="")
+    city: Mapped[str] = mapped_column(_text("city"), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(_text("phone"), nullable=False, default="")
+    email: Mapped[str] = mapped_column(_text("email"), nullable=False, default="")
+    appi_number: Mapped[str] = mapped_column(_text("appi_number"), nullable=False, default="")
+    ecrou_number: Mapped[str] = mapped_column(_text("ecrou_number"), nullable=False, default="")
+    regime: Mapped[Regime] = mapped_column(EnumText(Regime, 10), nullable=False)
+    establishment_id: Mapped[int | None] = mapped_column(ForeignKey("establishment.id"), index=True)
+    referent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    antenne_id: Mapped[int | None] = mapped_column(ForeignKey("antenne.id"), index=True)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closure_reason: Mapped[ClosureReason | None] = mapped_column(EnumText(ClosureReason, 20))
+    closure_note: Mapped[str] = mapped_column(_text("notes"), nullable=False, default="")
+
+    sort_key: Mapped[str] = mapped_column(String(600), nullable=False)
+    given_sort_key: Mapped[str] = mapped_column(String(600), nullable=False, index=True)
+    search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    main_measure_type: Mapped[MeasureType | None] = mapped_column(EnumText(MeasureType, 40))
+    main_measure_end: Mapped[date | None] = mapped_column(Date)
+    sentence_end: Mapped[date | None] = mapped_column(Date)
+
+    referent: Mapped[AgentRow | None] = relationship(lazy="raise")
+    antenne: Mapped[AntenneRow | None] = relationship(lazy="raise")
+    establishment: Mapped[EstablishmentRow | None] = relationship(lazy="raise")
+    measures: Mapped[list[MeasureRow]] = relationship(
+        back_populates="person", lazy="raise", order_by="MeasureRow.decision_date"
+    )
+
+    __table_args__ = (
+        Index("ix_person_active_sort", "closed_on", "sort_key"),
+        Index("ix_person_sort_key", "sort_key"),
+        Index("ix_person_referent_sort", "referent_id", "sort_key"),
+        Index("ix_person_regime_sentence_end", "regime", "sentence_end"),
+        Index("ix_person_main_measure", "main_measure_type", "main_measure_end"),
+        Index("ix_person_main_measure_end", "main_measure_end"),
+        # Narrow copy of what a name search sorts on (see db.search.restrict).
+        Index("ix_person_search_cover", "id", "closed_on", "sort_key"),
+    )
+
+
+class MeasureRow(Versioned, Base):
+    """A judicial measure (*mesure*) of a person."""
+
+    __tablename__ = "measure"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    measure_type: Mapped[MeasureType] = mapped_column(EnumText(MeasureType, 40), nullable=False)
+    court: Mapped[str] = mapped_column(_text("court"), nullable=False, default="")
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    final_date: Mapped[date | None] = mapped_column(Date)
+    referral_date: Mapped[date | None] = mapped_column(Date)
+    probation_start: Mapped[date | None] = mapped_column(Date)
+    probation_end: Mapped[date | None] = mapped_column(Date)
+    sentence_end: Mapped[date | None] = mapped_column(Date)
+    jap_name: Mapped[str] = mapped_column(_text("jap_name"), nullable=False, default="")
+    notes: Mapped[str] = mapped_column(_text("notes"), nullable=False, default="")
+
+    person: Mapped[PersonRow] = relationship(back_populates="measures", lazy="raise")
+    obligations: Mapped[list[ObligationRow]] = relationship(
+        back_populates="measure",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="ObligationRow.position",
+    )
+
+
+class ObligationRow(Versioned, Base):
+    """An obligation (Code pénal 132-45) attached to a measure."""
+
+    __tablename__ = "obligation"
+
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("measure.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[ObligationType] = mapped_column(EnumText(ObligationType, 40), nullable=False)
+    details: Mapped[str] = mapped_column(_text("obligation_details"), nullable=False, default="")
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    measure: Mapped[MeasureRow] = relationship(back_populates="obligations", lazy="raise")

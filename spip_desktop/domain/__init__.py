@@ -1,0 +1,1 @@
+"""Business rules of SPIP Desktop: standard library only, no Qt, no database."""

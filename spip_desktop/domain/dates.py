@@ -1,0 +1,76 @@
+"""French date formatting and parsing, and calendar arithmetic."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+_DATE_RE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\s*$")
+
+
+def format_date(value: date | None, empty: str = "") -> str:
+    """``dd/mm/yyyy``, the form officers read and type."""
+    return value.strftime("%d/%m/%Y") if value else empty
+
+
+def format_date_long(value: date) -> str:
+    """``12 mars 2026``, for prose; the first of the month is ``1er``."""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+class DateParseError(ValueError):
+    """Raised with a French sentence when a typed date cannot be read."""
+
+
+def parse_date(text: str) -> date | None:
+    """Read ``dd/mm/yyyy`` (also ``d/m/yy``, ``.`` or ``-``); empty gives ``None``.
+
+    Two-digit years are read in the window 1930-2029, which suits birth dates
+    and judicial decisions alike.
+    """
+    cleaned = text.strip().replace(" ", "")
+    if not cleaned or cleaned.replace("/", "").replace("_", "") == "":
+        return None
+    match = _DATE_RE.match(cleaned)
+    if not match:
+        raise DateParseError(f"« {text.strip()} » n'est pas une date au format jj/mm/aaaa.")
+    day, month, year = (int(g) for g in match.groups())
+    if len(match.group(3)) == 2:
+        year += 2000 if year < 30 else 1900
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DateParseError(f"Le {text.strip()} n'existe pas dans le calendrier.") from None
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the month's last day."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def add_years(start: date, years: int) -> date:
+    return add_months(start, 12 * years)
+
+
+def age_on(birth: date, day: date) -> int:
+    """Age in whole years on ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

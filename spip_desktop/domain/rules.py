@@ -1,0 +1,103 @@
+"""Rules computed from the measures: key dates, reliquat, SAS eligibility."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from .dates import add_years
+from .enums import Regime
+from .model import KeyDates, MeasureDraft
+
+#: A SAS (décret 2022-339) takes convicted people with under two years left to serve.
+SAS_RELIQUAT_YEARS = 2
+
+
+def measure_end(measure: MeasureDraft) -> date | None:
+    """When a measure ends: its end of sentence, else the end of its probation period."""
+    return measure.sentence_end or measure.probation_end
+
+
+def main_measure(measures: Iterable[MeasureDraft]) -> MeasureDraft | None:
+    """The measure that governs the follow-up: the one ending last.
+
+    A measure with no end date yet (sentence being set) counts as ending last;
+    among equals the most recently referred to the SPIP wins.
+    """
+    best: MeasureDraft | None = None
+    best_key: tuple[date, date] | None = None
+    for measure in measures:
+        key = (measure_end(measure) or date.max, measure.referral_date or date.min)
+        if best_key is None or key > best_key:
+            best, best_key = measure, key
+    return best
+
+
+def key_dates(measures: Iterable[MeasureDraft]) -> KeyDates:
+    """The dates shown in a file header, taken from the main measure."""
+    measures = list(measures)
+    main = main_measure(measures)
+    if main is None:
+        return KeyDates()
+    sentence_ends = [m.sentence_end for m in measures if m.sentence_end]
+    return KeyDates(
+        main_measure_type=main.measure_type,
+        referral_date=main.referral_date,
+        probation_start=main.probation_start,
+        probation_end=main.probation_end,
+        sentence_end=max(sentence_ends) if sentence_ends else None,
+    )
+
+
+@dataclass(frozen=True)
+class Reliquat:
+    """Time left to serve on a given day, as the calendar counts it."""
+
+    years: int
+    months: int
+    days: int
+    total_days: int
+
+    def __str__(self) -> str:
+        parts = []
+        if self.years:
+            parts.append(f"{self.years} an{'s' if self.years > 1 else ''}")
+        if self.months:
+            parts.append(f"{self.months} mois")
+        if self.days or not parts:
+            parts.append(f"{self.days} jour{'s' if self.days > 1 else ''}")
+        if len(parts) == 1:
+            return parts[0]
+        return ", ".join(parts[:-1]) + " et " + parts[-1]
+
+
+def reliquat(end: date | None, today: date) -> Reliquat | None:
+    """Remaining time from ``today`` to ``end``; ``None`` when unknown or already reached."""
+    if end is None or end <= today:
+        return None
+    years = end.year - today.year
+    months = end.month - today.month
+    days = end.day - today.day
+    if days < 0:
+        months -= 1
+        # borrow the length of the month before the end month
+        previous_month_end = date(end.year, end.month, 1).toordinal() - 1
+        days += date.fromordinal(previous_month_end).day
+    if months < 0:
+        years -= 1
+        months += 12
+    return Reliquat(years, months, days, (end - today).days)
+
+
+def sas_window(today: date) -> tuple[date, date]:
+    """The open interval of end-of-sentence dates that makes a detainee SAS-eligible."""
+    return today, add_years(today, SAS_RELIQUAT_YEARS)
+
+
+def is_sas_eligible(regime: Regime, sentence_end: date | None, today: date) -> bool:
+    """Milieu fermé and a reliquat under two years (décret 2022-339)."""
+    if regime is not Regime.MILIEU_FERME or sentence_end is None:
+        return False
+    low, high = sas_window(today)
+    return low < sentence_end < high

@@ -1,0 +1,56 @@
+"""Checks and demonstration data: use cases that work on the database as a whole."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import Engine, func, select
+
+from ..db import demo, maintenance
+from ..db import models as m
+from ..db.engine import classify_error, describe
+from ..domain.errors import SpipError
+from ..domain.model import CheckReport
+
+
+class MaintenanceService:
+    def __init__(self, engine: Engine, today: Callable[[], date] = date.today) -> None:
+        self._engine = engine
+        self._today = today
+
+    def check(self) -> CheckReport:
+        """Integrity, foreign keys and migration state of the open database."""
+        try:
+            current, head = maintenance.migration_state(self._engine)
+            return CheckReport(
+                integrity=maintenance.integrity_problems(self._engine),
+                foreign_keys=maintenance.foreign_key_problems(self._engine),
+                current_revision=current,
+                head_revision=head,
+            )
+        except Exception as error:  # driver errors become a French sentence
+            if isinstance(error, SpipError):
+                raise
+            where = describe(self._engine.url.render_as_string(hide_password=False))
+            raise classify_error(error, where) from error
+
+    def person_count(self) -> int:
+        with self._engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(m.PersonRow)) or 0)
+
+    def generate_demo(
+        self,
+        persons: int,
+        seed: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> demo.DemoSummary:
+        """Fill the database with fictitious people; refused when it already holds people."""
+        if persons < 1:
+            raise SpipError("Indiquez un nombre de personnes supérieur à zéro.")
+        if self.person_count() > 0:
+            raise SpipError(
+                "Cette base contient déjà des personnes : les données de démonstration "
+                "ne s'ajoutent qu'à une base vide. Choisissez un autre fichier avec --db."
+            )
+        return demo.populate(self._engine, persons, seed, self._today(), progress)
