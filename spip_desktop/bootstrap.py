@@ -48,7 +48,9 @@ def database_missing(settings: Settings) -> bool:
     return path is not None and settings.explicit_file is not None and not path.exists()
 
 
-def open_services(settings: Settings, today: type[date] = date, migrate: bool = True) -> Services:
+def open_services(
+    settings: Settings, today: type[date] = date, migrate: bool = True, writable: bool = True
+) -> Services:
     """Open the database, upgrade it (backup first) and build the services.
 
     Raises :class:`DatabaseUnavailable` with a French sentence on any problem.
@@ -63,7 +65,7 @@ def open_services(settings: Settings, today: type[date] = date, migrate: bool = 
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine_for(settings.database_url)
     try:
-        probe(engine)
+        probe(engine, write=writable)
         outcome = upgrade_to_head(engine, settings.backup_dir) if migrate else None
     except BaseException:
         engine.dispose()

@@ -107,8 +107,8 @@ def describe(url: str) -> str:
     return f"« {make_url(url).render_as_string(hide_password=True)} »"
 
 
-def probe(engine: Engine) -> None:
-    """Check that the database can be read and written now; raise a French error if not."""
+def probe(engine: Engine, write: bool = True) -> None:
+    """Check that the database can be read (and written) now; raise a French error if not."""
     where = describe(engine.url.render_as_string(hide_password=False))
     path = sqlite_path(engine.url)
     if path is not None and path.is_dir():
@@ -119,8 +119,9 @@ def probe(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT count(*) FROM sqlite_master" if path else "SELECT 1")
             connection.rollback()
-            # A write lock proves the file is writable and not held by another writer.
-            with connection.begin():
-                pass
+            if write:
+                # A write lock proves the file is writable and not held by another writer.
+                with connection.begin():
+                    pass
     except (DBAPIError, sqlite3.Error) as error:
         raise classify_error(error, where) from error

@@ -48,6 +48,8 @@ def parse_date(text: str) -> date | None:
     cleaned = text.strip().replace(" ", "")
     if not cleaned or cleaned.replace("/", "").replace("_", "") == "":
         return None
+    if cleaned.isdigit() and len(cleaned) in (6, 8):  # 120326 or 12032026, typed fast
+        cleaned = f"{cleaned[:2]}/{cleaned[2:4]}/{cleaned[4:]}"
     match = _DATE_RE.match(cleaned)
     if not match:
         raise DateParseError(f"« {text.strip()} » n'est pas une date au format jj/mm/aaaa.")
@@ -74,3 +76,14 @@ def add_years(start: date, years: int) -> date:
 def age_on(birth: date, day: date) -> int:
     """Age in whole years on ``day``."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def format_count(value: int) -> str:
+    """``250 000``: French digit grouping with a narrow no-break space."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 personne``, ``12 personnes``, ``0 personne`` (French: 0 and 1 are singular)."""
+    word = singular if abs(count) < 2 else (plural_form or singular + "s")
+    return f"{format_count(count)} {word}"

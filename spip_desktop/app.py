@@ -1,0 +1,113 @@
+"""Composition root of the window: Qt application, database, services, main window.
+
+The window is painted first; the database opens (and migrates, after a
+backup) on a worker thread, so a slow disk never shows a frozen window.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from types import TracebackType
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from . import resources
+from .domain.errors import SpipError
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("spip-desktop")
+    app.setApplicationDisplayName("SPIP Desktop")
+    app.setOrganizationName("SPIP")
+    QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
+    translator = QTranslator(app)
+    if translator.load(
+        QLocale(QLocale.Language.French),
+        "qtbase",
+        "_",
+        QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+    ):
+        app.installTranslator(translator)
+    app.setStyle("Fusion")
+    app.setStyleSheet(resources.stylesheet())
+    app.setWindowIcon(QIcon(str(resources.icon_path("logo"))))
+    return app
+
+
+def install_exception_hook(settings: Settings, show: callable) -> None:  # type: ignore[valid-type]
+    """Unexpected errors: full detail to the log file, a short sentence to the user."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if isinstance(error, SpipError):
+            show("Opération impossible", error.message)
+            return
+        log.error("unexpected error\n%s", "".join(traceback.format_exception(kind, error, tb)))
+        show(
+            "Erreur inattendue",
+            "Une erreur inattendue s'est produite ; vos saisies en cours sont conservées. "
+            f"Le détail est enregistré dans le journal « {settings.log_file} ».",
+        )
+
+    sys.excepthook = hook
+
+
+def run(settings: Settings) -> int:
+    """Open the window on the chosen database; returns the process exit code."""
+    app = make_application()
+    from .ui.main_window import MainWindow
+    from .ui.prompter import Prompter
+    from .ui.tasks import TaskRunner
+
+    prompter = Prompter()
+    install_exception_hook(settings, prompter.error)
+    runner = TaskRunner(on_error=lambda e: sys.excepthook(type(e), e, e.__traceback__))
+    window = MainWindow(prompter, runner, demo=settings.demo)
+    window.show()
+
+    from .bootstrap import database_missing
+
+    if database_missing(settings) and not prompter.confirm(
+        "Base introuvable",
+        f"Le fichier « {settings.explicit_file} » n'existe pas. Créer une nouvelle base vide "
+        "à cet emplacement ?",
+        yes="Créer la base",
+        no="Quitter",
+    ):
+        return 1
+
+    exit_code = [0]
+
+    def opened(services: object) -> None:
+        window.attach(services)  # type: ignore[arg-type]
+        app.aboutToQuit.connect(services.close)  # type: ignore[attr-defined]
+
+    def failed(error: BaseException) -> None:
+        if isinstance(error, SpipError):
+            message = error.message
+        else:
+            log.error("cannot open the database", exc_info=error)
+            message = (
+                "La base de données n'a pas pu être ouverte. "
+                f"Le détail est enregistré dans le journal « {settings.log_file} »."
+            )
+        prompter.error("Ouverture de la base impossible", message)
+        exit_code[0] = 1
+        window.close()
+
+    def open_database() -> object:
+        from .bootstrap import open_services
+
+        return open_services(settings)
+
+    runner.run(open_database, opened, failed)
+    code = app.exec()
+    return exit_code[0] or code

@@ -1,0 +1,216 @@
+"""Command line: ``spip-desktop [options globales] [commande]``.
+
+Global options come before the command; every command answers in French,
+exits 0 on success and non-zero with a one-line reason on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .domain.dates import format_count, plural
+from .domain.errors import SpipError
+from .logs import setup_logging
+from .settings import DEMO_SEED, Settings, resolve
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_UNEXPECTED = 2
+EXIT_USAGE = 64
+
+_ARGPARSE_FR = {
+    "usage: ": "utilisation : ",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "choix invalide : %(value)r (possibles : %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
+    "expected one argument": "une valeur est attendue",
+    "argument %(argument_name)s: %(message)s": "option %(argument_name)s : %(message)s",
+    "not allowed with argument %s": "incompatible avec l'option %s",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "positional arguments": "arguments",
+    "options": "options",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "show program's version number and exit": "afficher la version et quitter",
+}
+
+
+def _translate(message: str) -> str:
+    return _ARGPARSE_FR.get(message, message)
+
+
+# argparse looks its messages up through gettext at call time: give it French.
+argparse._ = _translate  # type: ignore[attr-defined]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace(" ", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre entier") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("le nombre doit être supérieur à zéro")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="spip-desktop",
+        description=(
+            "SPIP Desktop : suivi des personnes placées sous main de justice. "
+            "Sans commande, ouvre l'application."
+        ),
+        epilog=(
+            "Exemples : spip-desktop --demo ; spip-desktop --db base.sqlite3 check ; "
+            "spip-desktop --db essai.sqlite3 demo --persons 1000"
+        ),
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"SPIP Desktop {__version__}",
+        help="afficher la version et quitter",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--db",
+        metavar="FICHIER",
+        type=Path,
+        help="fichier de base SQLite à ouvrir (par défaut : la base du poste)",
+    )
+    where.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="base sur un serveur, par exemple postgresql+psycopg://… "
+        "(aussi : variable SPIP_DATABASE_URL)",
+    )
+    where.add_argument(
+        "--demo",
+        action="store_true",
+        help="ouvrir la base de démonstration (remplie de personnes fictives au premier lancement)",
+    )
+    commands = parser.add_subparsers(dest="command", title="commandes", metavar="COMMANDE")
+    demo = commands.add_parser(
+        "demo",
+        help="remplir une base vide de personnes fictives",
+        description="Remplit une base vide de personnes fictives réalistes, avec leurs mesures.",
+    )
+    demo.add_argument(
+        "--persons", type=_positive_int, default=1000, metavar="N", help="nombre de personnes"
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=DEMO_SEED,
+        metavar="GRAINE",
+        help="graine du tirage : la même graine donne les mêmes données",
+    )
+    commands.add_parser(
+        "check",
+        help="vérifier l'intégrité de la base et l'état des migrations",
+        description=(
+            "Vérifie l'intégrité du fichier, les clés étrangères et l'état des migrations ; "
+            "code de sortie 0 seulement si tout est correct."
+        ),
+    )
+    return parser
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .bootstrap import open_services
+
+    services = open_services(settings)
+    try:
+        last = [0]
+
+        def progress(done: int, total: int) -> None:
+            if done - last[0] >= 50_000 or done == total:
+                last[0] = done
+                print(f"  {format_count(done)} / {format_count(total)} personnes", file=sys.stderr)
+
+        summary = services.maintenance.generate_demo(args.persons, args.seed, progress)
+    finally:
+        services.close()
+    print(
+        f"Base de démonstration prête : {plural(summary.persons, 'personne')}, "
+        f"{plural(summary.measures, 'mesure')}, {plural(summary.obligations, 'obligation')}."
+    )
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from .bootstrap import open_services
+    from .db.engine import sqlite_path
+
+    path = sqlite_path(settings.database_url)
+    if path is not None and not path.exists():
+        raise SpipError(f"Le fichier de base de données « {path} » est introuvable.")
+    services = open_services(settings, migrate=False, writable=False)
+    try:
+        report = services.maintenance.check()
+    finally:
+        services.close()
+    print(f"Base : {services.database_label}")
+    print("Intégrité du fichier : " + ("correcte" if not report.integrity else "ANOMALIES"))
+    for line in report.integrity[:20]:
+        print(f"  - {line}")
+    print("Clés étrangères : " + ("correctes" if not report.foreign_keys else "ANOMALIES"))
+    for line in report.foreign_keys[:20]:
+        print(f"  - {line}")
+    if report.migration_ok:
+        print(f"Migrations : à jour (révision {report.current_revision})")
+    else:
+        current = report.current_revision or "aucune"
+        print(f"Migrations : en retard (révision {current}, attendue {report.head_revision})")
+    if report.ok:
+        print("Résultat : tout est correct.")
+        return EXIT_OK
+    print("Résultat : des problèmes ont été trouvés.", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "demo": _cmd_demo,
+    "check": _cmd_check,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = resolve(args.db, args.database_url, args.demo)
+    setup_logging(settings.log_file)
+    if args.command is None:
+        from .app import run
+
+        return run(settings)
+    try:
+        return COMMANDS[args.command](args, settings)
+    except SpipError as error:
+        print(f"spip-desktop : {error.message}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("spip-desktop : interrompu, rien n'a été enregistré.", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception:
+        log.exception("unexpected error in command %s", args.command)
+        print(
+            "spip-desktop : erreur inattendue ; le détail est dans le journal "
+            f"« {settings.log_file} ».",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED

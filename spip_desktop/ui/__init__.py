@@ -1,0 +1,1 @@
+"""The Qt interface: pages, dialogs, item models and widgets (never the database)."""

@@ -1,0 +1,584 @@
+"""A person's file: header with key dates, identity form, measures and obligations.
+
+The page keeps its unsaved form content for as long as it is open: switching
+to the list or another file never loses it; closing the tab asks first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Protocol
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain import rules
+from ..domain.dates import age_on, format_date
+from ..domain.enums import ClosureReason, ObligationType, Regime
+from ..domain.errors import DuplicateValue, EditConflict, InvalidInput, SpipError
+from ..domain.model import MeasureDraft, PersonDraft, PersonFile, ReferenceData
+from ..domain.validation import ValidationResult, validate_person
+from .closure_dialog import ClosureDialog
+from .measure_dialog import MeasureDialog
+from .measure_model import MeasureTableModel
+from .person_form import PersonForm
+from .prompter import Choice, Prompter
+from .widgets import Badge, Card
+
+
+class PersonActions(Protocol):
+    """What the page needs from the person service (faked in tests)."""
+
+    def get_file(self, person_id: int) -> PersonFile: ...
+    def check(self, draft: PersonDraft, person_id: int | None = None) -> ValidationResult: ...
+    def create(self, draft: PersonDraft) -> PersonFile: ...
+    def update(self, person_id: int, version: int, draft: PersonDraft) -> PersonFile: ...
+    def close(
+        self, person_id: int, version: int, closed_on: date, reason: ClosureReason, note: str = ""
+    ) -> PersonFile: ...
+    def reopen(self, person_id: int, version: int) -> PersonFile: ...
+    def check_measure(self, draft: MeasureDraft) -> ValidationResult: ...
+    def add_measure(self, person_id: int, draft: MeasureDraft) -> PersonFile: ...
+    def update_measure(self, measure_id: int, version: int, draft: MeasureDraft) -> PersonFile: ...
+    def delete_measure(self, measure_id: int, version: int) -> PersonFile: ...
+
+
+class KeyDateItem(QWidget):
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title_label = QLabel(title)
+        self.title_label.setObjectName("keyDateTitle")
+        self.value_label = QLabel("—")
+        self.value_label.setObjectName("keyDateValue")
+        self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 18, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.value_label)
+
+    def set_value(self, text: str) -> None:
+        self.value_label.setText(text or "—")
+
+
+class FileHeader(Card):
+    """Name, identity line, badges and the key dates computed from the measures."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fileHeader")
+        self.name_label = QLabel("Nouveau dossier")
+        self.name_label.setObjectName("fileName")
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle_label = QLabel()
+        self.subtitle_label.setObjectName("fileSubtitle")
+        self.subtitle_label.setWordWrap(True)
+        self.badges = QHBoxLayout()
+        self.badges.setSpacing(6)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.name_label)
+        title_row.addLayout(self.badges)
+        title_row.addStretch(1)
+        self.measure_item = KeyDateItem("Mesure principale")
+        self.referral_item = KeyDateItem("Saisine du SPIP")
+        self.probation_item = KeyDateItem("Délai d'épreuve")
+        self.sentence_item = KeyDateItem("Fin de peine")
+        self.reliquat_item = KeyDateItem("Reliquat")
+        dates_row = QHBoxLayout()
+        for item in (
+            self.measure_item,
+            self.referral_item,
+            self.probation_item,
+            self.sentence_item,
+            self.reliquat_item,
+        ):
+            dates_row.addWidget(item)
+        dates_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 14, 20, 14)
+        layout.addLayout(title_row)
+        layout.addWidget(self.subtitle_label)
+        layout.addLayout(dates_row)
+
+    def _set_badges(self, badges: list[tuple[str, str]]) -> None:
+        while self.badges.count():
+            item = self.badges.takeAt(0)
+            widget = item.widget() if item else None
+            if widget is not None:
+                widget.deleteLater()
+        for text, kind in badges:
+            self.badges.addWidget(Badge(text, kind))
+
+    def show_new(self) -> None:
+        self.name_label.setText("Nouveau dossier")
+        self.subtitle_label.setText(
+            "Renseignez l'identité puis enregistrez (Ctrl+S) ; les mesures s'ajoutent ensuite."
+        )
+        self._set_badges([])
+        for item in (
+            self.measure_item,
+            self.referral_item,
+            self.probation_item,
+            self.sentence_item,
+            self.reliquat_item,
+        ):
+            item.set_value("")
+
+    def show_file(self, file: PersonFile, today: date) -> None:
+        person, d, key = file.person, file.person.draft, file.key_dates
+        self.name_label.setText(person.display_name)
+        parts = [f"Dossier n° {d.file_number}"]
+        if d.birth_date:
+            born = "Née" if d.sex and d.sex.value == "F" else "Né"
+            parts.append(
+                f"{born} le {format_date(d.birth_date)} ({age_on(d.birth_date, today)} ans)"
+                + (f" à {d.birth_place}" if d.birth_place else "")
+            )
+        regime = d.regime.label
+        if file.establishment is not None and d.regime is Regime.MILIEU_FERME:
+            regime += f" — {file.establishment.name}"
+        parts.append(regime)
+        if file.referent is not None:
+            parts.append(f"Référent : {file.referent.display_name}")
+        if file.antenne is not None:
+            parts.append(file.antenne.name)
+        self.subtitle_label.setText("  ·  ".join(parts))
+        badges: list[tuple[str, str]] = []
+        if person.is_closed:
+            reason = person.closure_reason.label.lower() if person.closure_reason else ""
+            badges.append((f"Clôturé le {format_date(person.closed_on)} ({reason})", "closed"))
+        if file.establishment is not None and file.establishment.is_sas:
+            badges.append(("Placé en SAS", "info"))
+        elif rules.is_sas_eligible(d.regime, key.sentence_end, today):
+            badges.append(("Éligible SAS", "success"))
+        self._set_badges(badges)
+        self.measure_item.set_value(key.main_measure_type.label if key.main_measure_type else "")
+        self.referral_item.set_value(format_date(key.referral_date))
+        if key.probation_start or key.probation_end:
+            self.probation_item.set_value(
+                f"du {format_date(key.probation_start, '?')} au {format_date(key.probation_end, '?')}"
+            )
+        else:
+            self.probation_item.set_value("")
+        self.sentence_item.set_value(format_date(key.sentence_end))
+        remaining = rules.reliquat(key.end_date, today)
+        if remaining is not None:
+            self.reliquat_item.set_value(f"{remaining} (au {format_date(today)})")
+        elif key.end_date is not None:
+            self.reliquat_item.set_value(f"échu le {format_date(key.end_date)}")
+        else:
+            self.reliquat_item.set_value("")
+
+
+class MeasuresPanel(QWidget):
+    """The measures table, the selected measure's obligations, and the actions.
+
+    Signals:
+        add_requested(), edit_requested(), delete_requested()
+    """
+
+    add_requested = Signal()
+    edit_requested = Signal()
+    delete_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = MeasureTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setObjectName("measuresTable")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(self.edit_requested)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.add_button = QPushButton("Ajouter une mesure")
+        self.add_button.setObjectName("primaryButton")
+        self.add_button.clicked.connect(self.add_requested)
+        self.edit_button = QPushButton("Modifier")
+        self.edit_button.clicked.connect(self.edit_requested)
+        self.delete_button = QPushButton("Supprimer")
+        self.delete_button.setObjectName("dangerButton")
+        self.delete_button.clicked.connect(self.delete_requested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        self.obligations_title = QLabel("Obligations")
+        self.obligations_title.setObjectName("sectionTitle")
+        self.obligations_label = QLabel()
+        self.obligations_label.setObjectName("obligationsText")
+        self.obligations_label.setWordWrap(True)
+        self.obligations_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.obligations_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("emptyLabel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.obligations_title)
+        layout.addWidget(self.obligations_label, 1)
+        self._update_buttons()
+
+    def set_measures(self, file: PersonFile | None) -> None:
+        self.model.set_measures(file.measures if file else ())
+        enabled = file is not None
+        self.add_button.setEnabled(enabled)
+        if file is None:
+            self.empty_label.setText("Enregistrez d'abord l'identité pour ajouter des mesures.")
+        elif not file.measures:
+            self.empty_label.setText("Aucune mesure enregistrée pour cette personne.")
+        self.empty_label.setVisible(file is None or not file.measures)
+        if self.model.rowCount() > 0:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def current_measure_row(self) -> int:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        measure = self.model.measure_at(self.current_measure_row())
+        self.edit_button.setEnabled(measure is not None)
+        self.delete_button.setEnabled(measure is not None)
+        if measure is None:
+            self.obligations_label.setText("")
+            self.obligations_title.setVisible(False)
+            return
+        self.obligations_title.setVisible(True)
+        lines = []
+        for obligation in measure.draft.obligations:
+            label = (
+                obligation.details
+                if obligation.kind is ObligationType.AUTRE
+                else obligation.kind.label
+                + (f" : {obligation.details}" if obligation.details else "")
+            )
+            lines.append(f"•  {label}")
+        self.obligations_label.setText("\n".join(lines) or "Aucune obligation particulière.")
+
+
+class PersonFilePage(QWidget):
+    """One open file (or a new one, until its first save).
+
+    Signals:
+        saved(object): the :class:`PersonFile` after any successful change.
+        title_changed(str): the tab title (with a dot while unsaved).
+    """
+
+    saved = Signal(object)
+    title_changed = Signal(str)
+
+    def __init__(
+        self,
+        actions: PersonActions,
+        prompter: Prompter,
+        reference: ReferenceData,
+        today: Callable[[], date] = date.today,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._actions = actions
+        self._prompter = prompter
+        self._today = today
+        self._file: PersonFile | None = None
+        self._baseline = PersonDraft()
+        self.setObjectName("personFilePage")
+
+        self.header = FileHeader()
+        self.save_button = QPushButton("Enregistrer")
+        self.save_button.setObjectName("primaryButton")
+        self.save_button.setToolTip("Enregistrer l'identité (Ctrl+S)")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button = QPushButton("Annuler les modifications")
+        self.revert_button.clicked.connect(self._on_revert_button_clicked)
+        self.closure_button = QPushButton("Clôturer le dossier…")
+        self.closure_button.clicked.connect(self._on_closure_button_clicked)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("statusLabel")
+        actions_row = QHBoxLayout()
+        actions_row.addWidget(self.save_button)
+        actions_row.addWidget(self.revert_button)
+        actions_row.addWidget(self.status_label, 1)
+        actions_row.addWidget(self.closure_button)
+
+        self.form = PersonForm()
+        self.form.set_reference(reference)
+        self.form.changed.connect(self._on_form_changed)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.form)
+        self.measures = MeasuresPanel()
+        self.measures.add_requested.connect(self.add_measure)
+        self.measures.edit_requested.connect(self.edit_measure)
+        self.measures.delete_requested.connect(self.delete_measure)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("fileTabs")
+        self.tabs.addTab(scroll, "Identité")
+        self.tabs.addTab(self.measures, "Mesures et obligations")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(12)
+        layout.addWidget(self.header)
+        layout.addLayout(actions_row)
+        layout.addWidget(self.tabs, 1)
+
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        self._show(None)
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def person_id(self) -> int | None:
+        return self._file.person.id if self._file else None
+
+    @property
+    def file(self) -> PersonFile | None:
+        return self._file
+
+    def is_dirty(self) -> bool:
+        return self.form.draft() != self._baseline or self.form.date_error() is not None
+
+    def title(self) -> str:
+        if self._file is None:
+            base = "Nouveau dossier"
+        else:
+            d = self._file.person.draft
+            base = f"{d.surname.upper()} {d.given_names.split(',')[0]}"
+        return f"● {base}" if self.is_dirty() else base
+
+    def start_new(self, file_number: str) -> None:
+        self._file = None
+        self._baseline = PersonDraft(file_number=file_number)
+        self.form.set_draft(self._baseline)
+        self._show(None)
+
+    def load(self, person_id: int) -> None:
+        self.set_file(self._actions.get_file(person_id))
+
+    def set_file(self, file: PersonFile) -> None:
+        self._file = file
+        self._baseline = file.person.draft
+        self.form.set_draft(file.person.draft)
+        self._show(file)
+
+    def set_reference(self, reference: ReferenceData) -> None:
+        self.form.set_reference(reference)
+
+    def _show(self, file: PersonFile | None) -> None:
+        if file is None:
+            self.header.show_new()
+        else:
+            self.header.show_file(file, self._today())
+        self.measures.set_measures(file)
+        closed = file is not None and file.person.is_closed
+        self.closure_button.setVisible(file is not None)
+        self.closure_button.setText("Rouvrir le dossier" if closed else "Clôturer le dossier…")
+        self._on_form_changed()
+
+    def _on_form_changed(self) -> None:
+        dirty = self.is_dirty()
+        self.save_button.setEnabled(dirty)
+        self.revert_button.setEnabled(dirty and self._file is not None)
+        result = validate_person(self.form.draft(), self._today())
+        self.form.show_result(result)
+        if dirty:
+            self.status_label.setText("Modifications non enregistrées")
+        self.title_changed.emit(self.title())
+
+    # -- saving --------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Validate and save the identity form; ``False`` leaves every keystroke in place."""
+        if not self.is_dirty() and self._file is not None:
+            return True
+        self.form.show_all_errors()
+        draft = self.form.draft()
+        try:
+            result = self._actions.check(draft, self.person_id)
+        except SpipError as error:
+            self._prompter.error("Enregistrement impossible", error.message)
+            return False
+        self.form.show_result(result)
+        if not result.ok:
+            widget = self.form.first_error_widget(result)
+            self.tabs.setCurrentIndex(0)
+            if widget is not None:
+                widget.setFocus()
+            self.status_label.setText("Corrigez les champs signalés en rouge.")
+            return False
+        if result.warnings and not self._prompter.confirm(
+            "Enregistrer malgré l'avertissement ?",
+            "\n".join(result.warnings),
+            yes="Enregistrer quand même",
+            no="Revenir au formulaire",
+        ):
+            return False
+        try:
+            if self._file is None:
+                file = self._actions.create(draft)
+            else:
+                file = self._actions.update(self._file.person.id, self._file.person.version, draft)
+        except InvalidInput as error:
+            self.form.show_result(error.result)
+            self.status_label.setText("Corrigez les champs signalés en rouge.")
+            return False
+        except DuplicateValue as error:
+            failed = ValidationResult()
+            failed.error(error.field or "file_number", error.message)
+            self.form.show_result(failed)
+            self.status_label.setText(error.message)
+            return False
+        except EditConflict as error:
+            self._prompter.error("Modification concurrente", error.message)
+            return False
+        except SpipError as error:
+            self._prompter.error(
+                "Enregistrement impossible",
+                f"{error.message}\nVos saisies sont conservées : réessayez.",
+            )
+            return False
+        self.set_file(file)
+        self.status_label.setText("Enregistré.")
+        self.saved.emit(file)
+        return True
+
+    def _apply(self, work: Callable[[], PersonFile], failure_title: str) -> bool:
+        """Run a change that returns the new file; keep the form's unsaved edits."""
+        unsaved = self.form.draft() if self.is_dirty() else None
+        try:
+            file = work()
+        except SpipError as error:
+            self._prompter.error(failure_title, error.message)
+            return False
+        self._file = file
+        self._baseline = file.person.draft
+        if unsaved is not None:
+            self.form.set_draft(unsaved)  # a measure saved must not drop identity edits
+        self._show(file)
+        self.saved.emit(file)
+        return True
+
+    def confirm_leave(self) -> bool:
+        """Before the tab closes: save, discard or stay."""
+        if not self.is_dirty():
+            return True
+        self.tabs.setCurrentIndex(0)
+        choice = self._prompter.save_discard_cancel(
+            "Modifications non enregistrées",
+            f"Le dossier « {self.title().lstrip('● ')} » a des modifications non enregistrées. "
+            "Voulez-vous les enregistrer ?",
+        )
+        if choice is Choice.SAVE:
+            return self.save()
+        return choice is Choice.DISCARD
+
+    # -- closure -----------------------------------------------------------------------------
+    def _on_revert_button_clicked(self) -> None:
+        if self._prompter.confirm(
+            "Annuler les modifications ?",
+            "Les modifications non enregistrées de l'identité seront perdues.",
+            yes="Annuler les modifications",
+            no="Garder mes modifications",
+        ):
+            self.form.set_draft(self._baseline)
+            self.status_label.setText("")
+            self._on_form_changed()
+
+    def _on_closure_button_clicked(self) -> None:
+        file = self._file
+        if file is None:
+            return
+        if file.person.is_closed:
+            if self._prompter.confirm(
+                "Rouvrir le dossier ?",
+                "Le dossier reviendra dans la liste des dossiers actifs.",
+                yes="Rouvrir le dossier",
+            ):
+                self._apply(
+                    lambda: self._actions.reopen(file.person.id, file.person.version),
+                    "Réouverture impossible",
+                )
+            return
+        closure = ClosureDialog.ask(self, file.person.display_name, self._today())
+        if closure is not None:
+            self._apply(
+                lambda: self._actions.close(
+                    file.person.id,
+                    file.person.version,
+                    closure.closed_on,
+                    closure.reason,
+                    closure.note,
+                ),
+                "Clôture impossible",
+            )
+
+    # -- measures ------------------------------------------------------------------------------
+    def _measure_loop(
+        self, draft: MeasureDraft, save: Callable[[MeasureDraft], PersonFile]
+    ) -> None:
+        """Ask, save; on failure show why and ask again with what was typed."""
+        while True:
+            edited = MeasureDialog.ask(self, draft, self._actions.check_measure, self._prompter)
+            if edited is None:
+                return
+            if self._apply(
+                lambda edited=edited: save(edited), "Enregistrement de la mesure impossible"
+            ):
+                self.tabs.setCurrentWidget(self.measures)
+                return
+            draft = edited
+
+    def add_measure(self) -> None:
+        file = self._file
+        if file is None:
+            return
+        self._measure_loop(MeasureDraft(), lambda d: self._actions.add_measure(file.person.id, d))
+
+    def edit_measure(self) -> None:
+        measure = self.measures.model.measure_at(self.measures.current_measure_row())
+        if measure is None:
+            return
+        self._measure_loop(
+            measure.draft,
+            lambda d: self._actions.update_measure(measure.id, measure.version, d),
+        )
+
+    def delete_measure(self) -> None:
+        measure = self.measures.model.measure_at(self.measures.current_measure_row())
+        if measure is None:
+            return
+        if self._prompter.confirm(
+            "Supprimer la mesure ?",
+            f"La mesure « {measure.measure_type.label} » et ses obligations seront supprimées. "
+            "Utilisez cette action pour une mesure saisie par erreur.",
+            yes="Supprimer la mesure",
+        ):
+            self._apply(
+                lambda: self._actions.delete_measure(measure.id, measure.version),
+                "Suppression impossible",
+            )

@@ -1,0 +1,287 @@
+"""The identity form of a file: widgets <-> :class:`PersonDraft`, no saving here."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.dates import DateParseError
+from ..domain.enums import AgentRole, Regime, Sex
+from ..domain.model import PersonDraft, ReferenceData
+from ..domain.validation import MAX_LENGTHS, ValidationResult
+from .widgets import (
+    DateField,
+    ErrorLabel,
+    field_with_error,
+    fill_enum_combo,
+    select_data,
+    set_invalid,
+)
+
+TEXT_FIELDS = (
+    "surname",
+    "usage_name",
+    "given_names",
+    "birth_place",
+    "address",
+    "postal_code",
+    "city",
+    "phone",
+    "email",
+    "file_number",
+    "appi_number",
+    "ecrou_number",
+)
+
+
+class PersonForm(QWidget):
+    """Identity, contact details and follow-up of a person.
+
+    Signals:
+        changed(): any field changed (the page recomputes its dirty state).
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._reference = ReferenceData()
+        self._show_errors: set[str] = set()
+        self.edits: dict[str, QLineEdit] = {}
+        self.errors: dict[str, ErrorLabel] = {}
+
+        self.warning_label = QLabel()
+        self.warning_label.setObjectName("warningBanner")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.hide()
+
+        civil = QGroupBox("État civil")
+        civil_form = self._form(civil)
+        self._add_text(civil_form, "surname", "Nom de naissance *")
+        self._add_text(civil_form, "usage_name", "Nom d'usage")
+        self._add_text(civil_form, "given_names", "Prénoms *", "Dans l'ordre de l'état civil")
+        self.sex_combo = QComboBox()
+        fill_enum_combo(self.sex_combo, list(Sex), "Non renseigné")
+        self.sex_combo.currentIndexChanged.connect(self._on_field_changed)
+        civil_form.addRow("Sexe", self.sex_combo)
+        self.birth_date_field = DateField()
+        self.birth_date_field.changed.connect(self._on_field_changed)
+        box, self.errors["birth_date"] = field_with_error(self.birth_date_field)
+        civil_form.addRow("Date de naissance *", box)
+        self._add_text(civil_form, "birth_place", "Lieu de naissance")
+
+        contact = QGroupBox("Coordonnées")
+        contact_form = self._form(contact)
+        self._add_text(contact_form, "address", "Adresse")
+        self._add_text(contact_form, "postal_code", "Code postal")
+        self._add_text(contact_form, "city", "Commune")
+        self._add_text(contact_form, "phone", "Téléphone")
+        self._add_text(contact_form, "email", "Adresse électronique")
+
+        follow = QGroupBox("Suivi")
+        follow_form = self._form(follow)
+        self._add_text(follow_form, "file_number", "N° de dossier *")
+        self._add_text(follow_form, "appi_number", "N° APPI", "Référence dans APPI (facultatif)")
+        self._add_text(follow_form, "ecrou_number", "N° d'écrou", "Milieu fermé (facultatif)")
+        self.regime_combo = QComboBox()
+        fill_enum_combo(self.regime_combo, list(Regime))
+        self.regime_combo.currentIndexChanged.connect(self._on_regime_changed)
+        follow_form.addRow("Milieu *", self.regime_combo)
+        self.establishment_combo = QComboBox()
+        self.establishment_combo.currentIndexChanged.connect(self._on_field_changed)
+        box, self.errors["establishment_id"] = field_with_error(self.establishment_combo)
+        follow_form.addRow("Établissement", box)
+        self.antenne_combo = QComboBox()
+        self.antenne_combo.currentIndexChanged.connect(self._on_field_changed)
+        follow_form.addRow("Antenne", self.antenne_combo)
+        self.referent_combo = QComboBox()
+        self.referent_combo.currentIndexChanged.connect(self._on_field_changed)
+        follow_form.addRow("Référent CPIP", self.referent_combo)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(16)
+        grid.addWidget(civil, 0, 0, 2, 1)
+        grid.addWidget(contact, 0, 1)
+        grid.addWidget(follow, 1, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.warning_label)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+
+        order: list[QWidget] = [
+            self.edits["surname"],
+            self.edits["usage_name"],
+            self.edits["given_names"],
+            self.sex_combo,
+            self.birth_date_field.line_edit,
+            self.edits["birth_place"],
+            self.edits["address"],
+            self.edits["postal_code"],
+            self.edits["city"],
+            self.edits["phone"],
+            self.edits["email"],
+            self.edits["file_number"],
+            self.edits["appi_number"],
+            self.edits["ecrou_number"],
+            self.regime_combo,
+            self.establishment_combo,
+            self.antenne_combo,
+            self.referent_combo,
+        ]
+        for first, second in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        self._on_regime_changed()
+
+    # -- construction helpers ------------------------------------------------------
+    @staticmethod
+    def _form(group: QGroupBox) -> QFormLayout:
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(8)
+        return form
+
+    def _add_text(self, form: QFormLayout, name: str, label: str, tooltip: str = "") -> None:
+        edit = QLineEdit()
+        edit.setObjectName(f"{name}_edit")
+        edit.setMaxLength(MAX_LENGTHS[name] + 20)  # a little slack: the sentence says the limit
+        edit.setAccessibleName(label.rstrip(" *"))
+        if tooltip:
+            edit.setToolTip(tooltip)
+            edit.setPlaceholderText(tooltip)
+        edit.textChanged.connect(self._on_field_changed)
+        edit.editingFinished.connect(lambda n=name: self._touch(n))
+        box, self.errors[name] = field_with_error(edit)
+        self.edits[name] = edit
+        form.addRow(label, box)
+
+    # -- reference data ------------------------------------------------------------
+    def set_reference(self, reference: ReferenceData) -> None:
+        """Fill the pickers; inactive records stay only where already chosen."""
+        draft = self.draft()
+        self._reference = reference
+        for combo in (self.establishment_combo, self.antenne_combo, self.referent_combo):
+            combo.blockSignals(True)
+            combo.clear()
+        self.establishment_combo.addItem("—", None)
+        for establishment in reference.establishments:
+            if establishment.active or establishment.id == draft.establishment_id:
+                self.establishment_combo.addItem(establishment.name, establishment.id)
+        self.antenne_combo.addItem("—", None)
+        for antenne in reference.antennes:
+            if antenne.active or antenne.id == draft.antenne_id:
+                self.antenne_combo.addItem(antenne.name, antenne.id)
+        self.referent_combo.addItem("—", None)
+        for agent in reference.agents:
+            if agent.id == draft.referent_id or (agent.active and agent.role is AgentRole.CPIP):
+                self.referent_combo.addItem(agent.display_name, agent.id)
+        select_data(self.establishment_combo, draft.establishment_id)
+        select_data(self.antenne_combo, draft.antenne_id)
+        select_data(self.referent_combo, draft.referent_id)
+        for combo in (self.establishment_combo, self.antenne_combo, self.referent_combo):
+            combo.blockSignals(False)
+
+    # -- draft <-> widgets -----------------------------------------------------------
+    def set_draft(self, draft: PersonDraft) -> None:
+        self.blockSignals(True)
+        try:
+            for name in TEXT_FIELDS:
+                self.edits[name].setText(getattr(draft, name))
+            select_data(self.sex_combo, draft.sex)
+            self.birth_date_field.set_value(draft.birth_date)
+            select_data(self.regime_combo, draft.regime)
+            select_data(self.establishment_combo, draft.establishment_id)
+            select_data(self.antenne_combo, draft.antenne_id)
+            select_data(self.referent_combo, draft.referent_id)
+        finally:
+            self.blockSignals(False)
+        self._show_errors.clear()
+        self.show_result(ValidationResult())
+        self._on_regime_changed()
+
+    def draft(self) -> PersonDraft:
+        """What the form holds now (an unreadable date counts as empty: see :meth:`date_error`)."""
+        values = {name: self.edits[name].text() for name in TEXT_FIELDS} if self.edits else {}
+        known = {f.name for f in fields(PersonDraft)}
+        regime = self.regime_combo.currentData() or Regime.MILIEU_OUVERT
+        return PersonDraft(
+            **{k: v for k, v in values.items() if k in known},
+            sex=self.sex_combo.currentData(),
+            birth_date=self.birth_date_field.safe_value(),
+            regime=regime,
+            establishment_id=(
+                self.establishment_combo.currentData() if regime is Regime.MILIEU_FERME else None
+            ),
+            antenne_id=self.antenne_combo.currentData(),
+            referent_id=self.referent_combo.currentData(),
+        )
+
+    def date_error(self) -> str | None:
+        try:
+            self.birth_date_field.value()
+        except DateParseError as error:
+            return str(error)
+        return None
+
+    # -- errors ----------------------------------------------------------------------
+    def show_all_errors(self) -> None:
+        self._show_errors = set(self.errors)
+
+    def _touch(self, name: str) -> None:
+        self._show_errors.add(name)
+        self.changed.emit()
+
+    def show_result(self, result: ValidationResult) -> None:
+        """Show each field's error (once touched or after a save attempt) and the warnings."""
+        date_error = self.date_error()
+        if date_error:
+            result.errors["birth_date"] = date_error
+        for name, label in self.errors.items():
+            message = result.errors.get(name) if name in self._show_errors else None
+            label.show_message(message)
+            widget: QWidget = (
+                self.birth_date_field
+                if name == "birth_date"
+                else self.establishment_combo
+                if name == "establishment_id"
+                else self.edits[name]
+            )
+            set_invalid(widget, bool(message))
+        self.warning_label.setText("\n".join(result.warnings))
+        self.warning_label.setVisible(bool(result.warnings))
+
+    def first_error_widget(self, result: ValidationResult) -> QWidget | None:
+        for name in TEXT_FIELDS:
+            if name in result.errors:
+                return self.edits[name]
+        if "birth_date" in result.errors:
+            return self.birth_date_field
+        if "establishment_id" in result.errors:
+            return self.establishment_combo
+        return None
+
+    # -- slots -----------------------------------------------------------------------
+    def _on_field_changed(self, *_args: object) -> None:
+        if not self.signalsBlocked():
+            self.changed.emit()
+
+    def _on_regime_changed(self, *_args: object) -> None:
+        # The choice stays in the widget if the officer switches back and forth,
+        # but only a detainee's file records an establishment.
+        self.establishment_combo.setEnabled(self.regime_combo.currentData() is Regime.MILIEU_FERME)
+        self._on_field_changed()
