@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from collections.abc import Callable
 from types import TracebackType
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
@@ -43,7 +44,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def install_exception_hook(settings: Settings, show: callable) -> None:  # type: ignore[valid-type]
+def install_exception_hook(settings: Settings, show: Callable[[str, str], None]) -> None:
     """Unexpected errors: full detail to the log file, a short sentence to the user."""
 
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:

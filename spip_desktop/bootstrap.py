@@ -6,6 +6,7 @@ Nothing else constructs the engine or the services.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -49,7 +50,10 @@ def database_missing(settings: Settings) -> bool:
 
 
 def open_services(
-    settings: Settings, today: type[date] = date, migrate: bool = True, writable: bool = True
+    settings: Settings,
+    today: Callable[[], date] = date.today,
+    migrate: bool = True,
+    writable: bool = True,
 ) -> Services:
     """Open the database, upgrade it (backup first) and build the services.
 
@@ -72,9 +76,9 @@ def open_services(
         raise
     factory = UnitOfWorkFactory(engine)
     services = Services(
-        persons=PersonService(factory, today.today),
-        reference=ReferenceService(factory, today.today),
-        maintenance=MaintenanceService(engine, today.today),
+        persons=PersonService(factory, today),
+        reference=ReferenceService(factory, today),
+        maintenance=MaintenanceService(engine, today),
         engine=engine,
         settings=settings,
         upgrade=outcome or UpgradeOutcome(None, "", None),

@@ -171,7 +171,8 @@ class _Generator:
         birth = self._date_between(date(1950, 1, 1), add_years(self.today, -19))
         closed = rnd.random() < 0.12
         regime = Regime.MILIEU_FERME if rnd.random() < 0.29 else Regime.MILIEU_OUVERT
-        measures = self._measures(regime)
+        measures = self._measures(regime, current=not closed)
+        ended = max((rules.measure_end(m) or self.today for m in measures), default=self.today)
         postal, city = rnd.choice(CITIES)
         file_number = f"{2015 + index % 12}-{index + 1:06d}"
         establishment_id = None
@@ -205,7 +206,7 @@ class _Generator:
             "establishment_id": establishment_id,
             "referent_id": rnd.choice(self.agents) if self.agents else None,
             "antenne_id": rnd.choice(self.antennes) if self.antennes else None,
-            "closed_on": self._date_between(add_years(self.today, -3), self.today)
+            "closed_on": min(ended + timedelta(days=rnd.randint(0, 60)), self.today)
             if closed
             else None,
             "closure_reason": "fin_de_mesure" if closed else None,
@@ -220,48 +221,52 @@ class _Generator:
         row["sentence_end"] = key.sentence_end
         return row, measures
 
-    def _measures(self, regime: Regime) -> list[MeasureDraft]:
+    def _measures(self, regime: Regime, current: bool) -> list[MeasureDraft]:
+        """One or two measures; an open file's main measure is still running today."""
         rnd = self.rnd
-        count = 1 if rnd.random() < 0.75 else 2
-        drafts = []
-        for _ in range(count):
-            decision = self._date_between(add_years(self.today, -5), add_months(self.today, -1))
+        today = self.today
+        if regime is Regime.MILIEU_FERME:
+            if current:
+                sentence_end = self._date_between(add_months(today, 1), add_years(today, 6))
+            else:
+                sentence_end = self._date_between(add_years(today, -3), today - timedelta(days=1))
+            decision = min(
+                today - timedelta(days=30),
+                sentence_end - timedelta(days=rnd.randint(120, 2500)),
+            )
             final = decision + timedelta(days=rnd.choice((0, 10, 10, 30)))
-            referral = final + timedelta(days=rnd.randint(3, 60))
-            if regime is Regime.MILIEU_FERME:
-                mtype = MeasureType.EMPRISONNEMENT
-                sentence_end = self._date_between(
-                    add_months(self.today, 1), add_years(self.today, 6)
+            return [
+                MeasureDraft(
+                    measure_type=MeasureType.EMPRISONNEMENT,
+                    court=rnd.choice(COURTS),
+                    decision_date=decision,
+                    final_date=final,
+                    referral_date=min(final + timedelta(days=rnd.randint(3, 40)), today),
+                    sentence_end=sentence_end,
+                    jap_name=rnd.choice(JAPS),
                 )
-                drafts.append(
-                    MeasureDraft(
-                        measure_type=mtype,
-                        court=rnd.choice(COURTS),
-                        decision_date=decision,
-                        final_date=final,
-                        referral_date=min(referral, self.today),
-                        sentence_end=sentence_end,
-                        jap_name=rnd.choice(JAPS),
-                        obligations=(),
-                    )
-                )
-                break
-            mtype = rnd.choice(OPEN_MEASURES)
-            start = min(referral, self.today)
+            ]
+        drafts = []
+        for position in range(1 if rnd.random() < 0.75 else 2):
             length = rnd.choice((12, 18, 24, 24, 36, 60))
-            end = add_months(start, length)
+            if current and position == 0:
+                start = self._date_between(add_months(today, 1 - length), today)
+            else:
+                start = self._date_between(add_years(today, -7), add_months(today, -length))
+            decision = start - timedelta(days=rnd.randint(20, 120))
+            final = decision + timedelta(days=rnd.choice((0, 10, 10, 30)))
             obligations = tuple(
                 _obligation(kind) for kind in rnd.sample(OBLIGATIONS, rnd.randint(1, 4))
             )
             drafts.append(
                 MeasureDraft(
-                    measure_type=mtype,
+                    measure_type=rnd.choice(OPEN_MEASURES),
                     court=rnd.choice(COURTS),
                     decision_date=decision,
                     final_date=final,
                     referral_date=start,
                     probation_start=start,
-                    probation_end=end,
+                    probation_end=add_months(start, length),
                     jap_name=rnd.choice(JAPS),
                     obligations=obligations,
                 )
@@ -463,10 +468,10 @@ def populate(
                     )
                 for row in obligation_rows:
                     row.update(measure_id=measure_id + row.pop("measure_index"), **stamp)
-                connection.execute(insert(m.PersonRow.__table__), person_rows)
-                connection.execute(insert(m.MeasureRow.__table__), measure_rows)
+                connection.execute(insert(m.PersonRow), person_rows)
+                connection.execute(insert(m.MeasureRow), measure_rows)
                 if obligation_rows:
-                    connection.execute(insert(m.ObligationRow.__table__), obligation_rows)
+                    connection.execute(insert(m.ObligationRow), obligation_rows)
                 person_id += len(person_rows)
                 measure_id += len(measure_rows)
                 n_measures += len(measure_rows)

@@ -119,8 +119,17 @@ def probe(engine: Engine, write: bool = True) -> None:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT count(*) FROM sqlite_master" if path else "SELECT 1")
             connection.rollback()
-            if write:
-                # A write lock proves the file is writable and not held by another writer.
+            if write and path is not None:
+                # Rewriting the header inside a rolled-back transaction proves the file
+                # is writable (SQLite silently opens a read-only file read-only) and not
+                # held by another writer.
+                transaction = connection.begin()
+                try:
+                    (version,) = connection.exec_driver_sql("PRAGMA user_version").one()
+                    connection.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+                finally:
+                    transaction.rollback()
+            elif write:
                 with connection.begin():
                     pass
     except (DBAPIError, sqlite3.Error) as error:

@@ -63,13 +63,19 @@ class EnumText(TypeDecorator[LabelledEnum]):
         super().__init__(length)
         self.enum_cls = enum_cls
 
+    def _member(self, value: Any) -> LabelledEnum:
+        """The member for a member or its stored value."""
+        member = self.enum_cls._value2member_map_[str(value)]
+        assert isinstance(member, LabelledEnum)
+        return member
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return str(self.enum_cls(value).value)
+        return str(self._member(value).value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> LabelledEnum | None:
-        return None if value is None else self.enum_cls(value)
+        return None if value is None else self._member(value)
 
 
 def _text(name: str) -> String:

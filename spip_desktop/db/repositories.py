@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -112,12 +112,16 @@ def _to_establishment(row: m.EstablishmentRow) -> Establishment:
     )
 
 
-def _check_version(row: Any, version: int, message: str) -> None:
-    """Refuse a write based on an outdated read (optimistic locking)."""
+RowT = TypeVar("RowT", bound=m.Versioned)
+
+
+def _checked(row: RowT | None, version: int, message: str) -> RowT:
+    """The row, if it still exists at the version the user read (optimistic locking)."""
     if row is None:
         raise NotFound(message)
     if row.version != version:
         raise StaleDataError(f"{type(row).__name__} {row.id} changed since it was read")
+    return row
 
 
 def _measure_rank() -> ColumnElement[int]:
@@ -297,13 +301,13 @@ class PersonRepository:
 
     def _locked(self, person_id: int, version: int) -> m.PersonRow:
         row = self.session.get(m.PersonRow, person_id)
-        _check_version(row, version, "Ce dossier n'existe plus.")
+        row = _checked(row, version, "Ce dossier n'existe plus.")
         return row
 
 
 def _clean(draft: PersonDraft) -> dict[str, Any]:
     values = {name: getattr(draft, name) for name in PERSON_FIELDS}
-    return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    return {k: v.strip() if type(v) is str else v for k, v in values.items()}
 
 
 class MeasureRepository:
@@ -340,7 +344,7 @@ class MeasureRepository:
             .where(m.MeasureRow.id == measure_id)
             .options(selectinload(m.MeasureRow.obligations))
         )
-        _check_version(row, version, "Cette mesure n'existe plus.")
+        row = _checked(row, version, "Cette mesure n'existe plus.")
         for name, value in _measure_values(draft).items():
             setattr(row, name, value)
         row.obligations = _obligation_rows(draft.obligations)
@@ -350,7 +354,7 @@ class MeasureRepository:
 
     def delete(self, measure_id: int, version: int) -> int:
         row = self.session.get(m.MeasureRow, measure_id)
-        _check_version(row, version, "Cette mesure n'existe plus.")
+        row = _checked(row, version, "Cette mesure n'existe plus.")
         person_id = row.person_id
         self.session.execute(delete(m.ObligationRow).where(m.ObligationRow.measure_id == row.id))
         self.session.execute(
@@ -364,7 +368,7 @@ class MeasureRepository:
 
 def _measure_values(draft: MeasureDraft) -> dict[str, Any]:
     values = {name: getattr(draft, name) for name in MEASURE_FIELDS}
-    return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    return {k: v.strip() if type(v) is str else v for k, v in values.items()}
 
 
 def _obligation_rows(obligations: Sequence[ObligationDraft]) -> list[m.ObligationRow]:
@@ -401,7 +405,7 @@ class ReferenceRepository:
         return _to_establishment(row) if row else None
 
     def name_taken(self, table: str, name: str, exclude_id: int | None) -> bool:
-        model = {"antenne": m.AntenneRow, "establishment": m.EstablishmentRow}[table]
+        model: Any = {"antenne": m.AntenneRow, "establishment": m.EstablishmentRow}[table]
         stmt = select(model.id).where(func.lower(model.name) == name.strip().lower())
         if exclude_id is not None:
             stmt = stmt.where(model.id != exclude_id)
@@ -445,7 +449,7 @@ class ReferenceRepository:
             self.session.add(row)
         else:
             row = self.session.get(model, row_id)
-            _check_version(row, version, "Cette fiche n'existe plus.")
+            row = _checked(row, version, "Cette fiche n'existe plus.")
             for name, value in values.items():
                 setattr(row, name, value)
         self.session.flush()

@@ -87,7 +87,9 @@ def restrict(stmt: Select[Any], dialect_name: str, terms: list[str]) -> Select[A
         )
     match = text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=_fts_query(terms))
     if max(len(term) for term in terms) < 2:
-        matching = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(match)
+        matching: Select[Any] = (
+            select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(match)
+        )
         return stmt.where(PersonRow.id.in_(matching))
     fts = table(FTS_TABLE, column("rowid"))
     return (

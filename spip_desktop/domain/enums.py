@@ -26,6 +26,10 @@ class Regime(LabelledEnum):
     MILIEU_OUVERT = ("ouvert", "Milieu ouvert")
     MILIEU_FERME = ("ferme", "Milieu fermé")
 
+    @property
+    def short_label(self) -> str:
+        return "Ouvert" if self is Regime.MILIEU_OUVERT else "Fermé"
+
 
 class Sex(LabelledEnum):
     FEMALE = ("F", "Femme")

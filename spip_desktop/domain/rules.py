@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from .dates import add_years
+from .dates import add_months, add_years
 from .enums import Regime
 from .model import KeyDates, MeasureDraft
 
@@ -76,17 +76,12 @@ def reliquat(end: date | None, today: date) -> Reliquat | None:
     """Remaining time from ``today`` to ``end``; ``None`` when unknown or already reached."""
     if end is None or end <= today:
         return None
-    years = end.year - today.year
-    months = end.month - today.month
-    days = end.day - today.day
-    if days < 0:
+    # whole months first (as the calendar adds them), then the days left over
+    months = (end.year - today.year) * 12 + end.month - today.month
+    while months > 0 and add_months(today, months) > end:
         months -= 1
-        # borrow the length of the month before the end month
-        previous_month_end = date(end.year, end.month, 1).toordinal() - 1
-        days += date.fromordinal(previous_month_end).day
-    if months < 0:
-        years -= 1
-        months += 12
+    days = (end - add_months(today, months)).days
+    years, months = divmod(months, 12)
     return Reliquat(years, months, days, (end - today).days)
 
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.dates import format_date
 from ..domain.enums import ClosureReason
-from .widgets import DateField, field_with_error, fill_enum_combo
+from .widgets import DateField, enum_data, field_with_error, fill_enum_combo
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class ClosureDialog(QDialog):
     def closure(self) -> Closure:
         return Closure(
             self.date_field.safe_value() or self._today,
-            self.reason_combo.currentData(),
+            enum_data(self.reason_combo, ClosureReason) or ClosureReason.AUTRE,
             self.note_edit.toPlainText(),
         )
 

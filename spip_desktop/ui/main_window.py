@@ -179,8 +179,9 @@ class MainWindow(QMainWindow):
         self.reference_page = ReferencePage(backend.reference, self.prompter)
         self.reference_page.changed.connect(self._on_reference_changed)
         old = self.stack.widget(self.SECTION_REFERENCE)
-        self.stack.removeWidget(old)
-        old.deleteLater()
+        if old is not None:
+            self.stack.removeWidget(old)
+            old.deleteLater()
         self.stack.insertWidget(self.SECTION_REFERENCE, self.reference_page)
         self.persons_model.page_loaded.connect(self._on_first_page_loaded)
         self.runner.run(backend.reference.load, self._on_reference_changed)

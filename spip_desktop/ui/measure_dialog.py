@@ -30,6 +30,7 @@ from .prompter import Prompter
 from .widgets import (
     DateField,
     ErrorLabel,
+    enum_data,
     field_with_error,
     fill_enum_combo,
     select_data,
@@ -63,7 +64,7 @@ class MeasureDialog(QDialog):
         self._initial = draft
         self._details: dict[ObligationType, str] = {}
         self.setWindowTitle("Mesure" if draft.measure_type else "Nouvelle mesure")
-        self.setMinimumWidth(860)
+        self.setMinimumWidth(1080)
 
         self.type_combo = QComboBox()
         members = list(MeasureType.choices())
@@ -103,10 +104,13 @@ class MeasureDialog(QDialog):
         obligations = QGroupBox("Obligations (article 132-45 du code pénal)")
         self.obligation_list = QListWidget()
         self.obligation_list.setAccessibleName("Obligations")
+        self.obligation_list.setWordWrap(True)
+        self.obligation_list.setMinimumHeight(330)
         for kind in ObligationType:
             if kind is ObligationType.AUTRE:
                 continue
             item = QListWidgetItem(kind.label)
+            item.setToolTip(kind.label)
             item.setData(Qt.ItemDataRole.UserRole, kind)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
@@ -145,8 +149,8 @@ class MeasureDialog(QDialog):
         grid.addWidget(general, 0, 0)
         grid.addWidget(dates, 1, 0)
         grid.addWidget(obligations, 0, 1, 2, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(0, 4)
+        grid.setColumnStretch(1, 5)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addWidget(self.buttons)
@@ -163,7 +167,7 @@ class MeasureDialog(QDialog):
         self.notes_edit.setPlainText(draft.notes)
         for name, field in self.dates.items():
             field.set_value(getattr(draft, name))
-        chosen = {
+        chosen: dict[ObligationType, str] = {
             o.kind: o.details for o in draft.obligations if o.kind is not ObligationType.AUTRE
         }
         self._details = dict(chosen)
@@ -190,7 +194,7 @@ class MeasureDialog(QDialog):
                 obligations.append(ObligationDraft(ObligationType.AUTRE, line.strip()))
         values: dict[str, date | None] = {n: f.safe_value() for n, f in self.dates.items()}
         return MeasureDraft(
-            measure_type=self.type_combo.currentData(),
+            measure_type=enum_data(self.type_combo, MeasureType),
             court=self.court_edit.text(),
             jap_name=self.jap_edit.text(),
             notes=self.notes_edit.toPlainText(),

@@ -56,6 +56,12 @@ class PersonActions(Protocol):
     def delete_measure(self, measure_id: int, version: int) -> PersonFile: ...
 
 
+def _bind(
+    save: Callable[[MeasureDraft], PersonFile], draft: MeasureDraft
+) -> Callable[[], PersonFile]:
+    return lambda: save(draft)
+
+
 class KeyDateItem(QWidget):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -169,7 +175,8 @@ class FileHeader(Card):
         self.referral_item.set_value(format_date(key.referral_date))
         if key.probation_start or key.probation_end:
             self.probation_item.set_value(
-                f"du {format_date(key.probation_start, '?')} au {format_date(key.probation_end, '?')}"
+                f"du {format_date(key.probation_start, '?')} "
+                f"au {format_date(key.probation_end, '?')}"
             )
         else:
             self.probation_item.set_value("")
@@ -307,6 +314,9 @@ class PersonFilePage(QWidget):
         self._today = today
         self._file: PersonFile | None = None
         self._baseline = PersonDraft()
+        # Errors only the database can find (a file number already used), kept on
+        # screen while the field still holds the value they were found for.
+        self._remote_errors: dict[str, tuple[object, str]] = {}
         self.setObjectName("personFilePage")
 
         self.header = FileHeader()
@@ -405,7 +415,13 @@ class PersonFilePage(QWidget):
         dirty = self.is_dirty()
         self.save_button.setEnabled(dirty)
         self.revert_button.setEnabled(dirty and self._file is not None)
-        result = validate_person(self.form.draft(), self._today())
+        draft = self.form.draft()
+        result = validate_person(draft, self._today())
+        for name, (value, message) in list(self._remote_errors.items()):
+            if getattr(draft, name, None) == value:
+                result.error(name, message)
+            else:
+                del self._remote_errors[name]
         self.form.show_result(result)
         if dirty:
             self.status_label.setText("Modifications non enregistrées")
@@ -423,6 +439,7 @@ class PersonFilePage(QWidget):
         except SpipError as error:
             self._prompter.error("Enregistrement impossible", error.message)
             return False
+        self._remember_remote_errors(draft, result)
         self.form.show_result(result)
         if not result.ok:
             widget = self.form.first_error_widget(result)
@@ -450,6 +467,7 @@ class PersonFilePage(QWidget):
         except DuplicateValue as error:
             failed = ValidationResult()
             failed.error(error.field or "file_number", error.message)
+            self._remember_remote_errors(draft, failed)
             self.form.show_result(failed)
             self.status_label.setText(error.message)
             return False
@@ -466,6 +484,14 @@ class PersonFilePage(QWidget):
         self.status_label.setText("Enregistré.")
         self.saved.emit(file)
         return True
+
+    def _remember_remote_errors(self, draft: PersonDraft, result: ValidationResult) -> None:
+        local = validate_person(draft, self._today()).errors
+        self._remote_errors = {
+            name: (getattr(draft, name), message)
+            for name, message in result.errors.items()
+            if name not in local and hasattr(draft, name)
+        }
 
     def _apply(self, work: Callable[[], PersonFile], failure_title: str) -> bool:
         """Run a change that returns the new file; keep the form's unsaved edits."""
@@ -546,9 +572,7 @@ class PersonFilePage(QWidget):
             edited = MeasureDialog.ask(self, draft, self._actions.check_measure, self._prompter)
             if edited is None:
                 return
-            if self._apply(
-                lambda edited=edited: save(edited), "Enregistrement de la mesure impossible"
-            ):
+            if self._apply(_bind(save, edited), "Enregistrement de la mesure impossible"):
                 self.tabs.setCurrentWidget(self.measures)
                 return
             draft = edited

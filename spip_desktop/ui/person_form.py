@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import fields
 
 from PySide6.QtCore import Signal
@@ -23,6 +24,7 @@ from ..domain.validation import MAX_LENGTHS, ValidationResult
 from .widgets import (
     DateField,
     ErrorLabel,
+    enum_data,
     field_with_error,
     fill_enum_combo,
     select_data,
@@ -143,7 +145,7 @@ class PersonForm(QWidget):
             self.antenne_combo,
             self.referent_combo,
         ]
-        for first, second in zip(order, order[1:], strict=False):
+        for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
         self._on_regime_changed()
 
@@ -218,10 +220,10 @@ class PersonForm(QWidget):
         """What the form holds now (an unreadable date counts as empty: see :meth:`date_error`)."""
         values = {name: self.edits[name].text() for name in TEXT_FIELDS} if self.edits else {}
         known = {f.name for f in fields(PersonDraft)}
-        regime = self.regime_combo.currentData() or Regime.MILIEU_OUVERT
+        regime = enum_data(self.regime_combo, Regime) or Regime.MILIEU_OUVERT
         return PersonDraft(
             **{k: v for k, v in values.items() if k in known},
-            sex=self.sex_combo.currentData(),
+            sex=enum_data(self.sex_combo, Sex),
             birth_date=self.birth_date_field.safe_value(),
             regime=regime,
             establishment_id=(
@@ -283,5 +285,7 @@ class PersonForm(QWidget):
     def _on_regime_changed(self, *_args: object) -> None:
         # The choice stays in the widget if the officer switches back and forth,
         # but only a detainee's file records an establishment.
-        self.establishment_combo.setEnabled(self.regime_combo.currentData() is Regime.MILIEU_FERME)
+        self.establishment_combo.setEnabled(
+            enum_data(self.regime_combo, Regime) is Regime.MILIEU_FERME
+        )
         self._on_field_changed()

@@ -47,7 +47,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("given_names", "Prénoms", lambda r: r.given_names),
     Column("birth_date", "Né(e) le", lambda r: format_date(r.birth_date)),
     Column("file_number", "N° de dossier", lambda r: r.file_number),
-    Column("regime", "Milieu", lambda r: r.regime.label),
+    Column("regime", "Milieu", lambda r: r.regime.short_label),
     Column(
         "measure",
         "Mesure principale",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,13 +28,18 @@ from ..domain.dates import plural
 from ..domain.enums import FileStatus, MeasureType, Regime
 from ..domain.model import PersonQuery, ReferenceData
 from .person_list_model import COLUMNS, SAS_COLUMN, PersonListModel
-from .widgets import fill_enum_combo
+from .widgets import enum_data, fill_enum_combo
 
 
 class BadgeDelegate(QStyledItemDelegate):
     """Paints a non-empty cell as a green pill (the *éligible SAS* badge)."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         text = index.data(Qt.ItemDataRole.DisplayRole)
         background = QStyleOptionViewItem(option)
         self.initStyleOption(background, index)
@@ -66,7 +71,9 @@ class BadgeDelegate(QStyledItemDelegate):
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         size = super().sizeHint(option, index)
         return QSize(size.width() + 20, size.height())
 
@@ -188,7 +195,7 @@ class PersonsPage(QWidget):
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setHighlightSections(False)
         self.table.horizontalHeader().setStretchLastSection(False)
-        widths = (170, 160, 95, 115, 115, 200, 105, 160, 115)
+        widths = (165, 160, 92, 108, 70, 190, 100, 150, 112)
         for column, width in enumerate(widths[: len(COLUMNS)]):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -260,10 +267,10 @@ class PersonsPage(QWidget):
         return replace(
             self.model.query,
             text=self.search_edit.text(),
-            regime=self.regime_combo.currentData(),
+            regime=enum_data(self.regime_combo, Regime),
             referent_id=self.referent_combo.currentData(),
-            measure_type=self.measure_combo.currentData(),
-            status=self.status_combo.currentData() or FileStatus.ACTIVE,
+            measure_type=enum_data(self.measure_combo, MeasureType),
+            status=enum_data(self.status_combo, FileStatus) or FileStatus.ACTIVE,
             sas_eligible_only=self.sas_check.isChecked(),
         )
 

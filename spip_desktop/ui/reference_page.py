@@ -37,7 +37,7 @@ from ..domain.enums import AgentRole, EstablishmentKind
 from ..domain.errors import DuplicateValue, InvalidInput, SpipError
 from ..domain.model import Agent, Antenne, Establishment, ReferenceData
 from .prompter import Prompter
-from .widgets import ErrorLabel, field_with_error, fill_enum_combo, select_data
+from .widgets import ErrorLabel, enum_data, field_with_error, fill_enum_combo, select_data
 
 Index = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
@@ -215,7 +215,7 @@ class AgentDialog(RecordDialog):
             self._record,
             surname=self.surname_edit.text(),
             given_name=self.given_edit.text(),
-            role=self.role_combo.currentData(),
+            role=enum_data(self.role_combo, AgentRole) or AgentRole.CPIP,
             antenne_id=self.antenne_combo.currentData(),
             email=self.email_edit.text(),
             phone=self.phone_edit.text(),
@@ -243,7 +243,7 @@ class EstablishmentDialog(RecordDialog):
         return replace(
             self._record,
             name=self.name_edit.text(),
-            kind=self.kind_combo.currentData(),
+            kind=enum_data(self.kind_combo, EstablishmentKind) or EstablishmentKind.MAISON_ARRET,
             city=self.city_edit.text(),
             active=self.active_check.isChecked(),
         )
@@ -318,8 +318,8 @@ class ReferencePage(QWidget):
         title = QLabel("Référentiel du service")
         title.setObjectName("pageTitle")
         intro = QLabel(
-            "Antennes, agents et établissements proposés dans les dossiers. "
-            "Une fiche qui n'est plus utilisée s'archive : elle reste lisible dans les anciens dossiers."
+            "Antennes, agents et établissements proposés dans les dossiers. Une fiche qui "
+            "n'est plus utilisée s'archive : elle reste lisible dans les anciens dossiers."
         )
         intro.setWordWrap(True)
         intro.setObjectName("pageIntro")

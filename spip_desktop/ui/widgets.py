@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtWidgets import (
@@ -149,6 +150,18 @@ def fill_enum_combo(
         combo.addItem(empty, None)
     for member in members:
         combo.addItem(member.label, member)
+
+
+E = TypeVar("E", bound=LabelledEnum)
+
+
+def enum_data(combo: QComboBox, enum_cls: type[E]) -> E | None:
+    """The enum member of the current item (Qt hands string enums back as plain str)."""
+    data = combo.currentData()
+    if data is None:
+        return None
+    member = enum_cls._value2member_map_.get(str(data))
+    return member if isinstance(member, enum_cls) else None
 
 
 def select_data(combo: QComboBox, value: object) -> None:

@@ -1,0 +1,51 @@
+# SPIP Desktop — everyday commands. `make run` and `make test` create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck unit bench bench-quick screenshots clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "SPIP Desktop demande Python 3.11 ou plus récent ($(PYTHON))." >&2; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || \
+		{ echo "Impossible de créer .venv : installez python3-venv (sudo apt install python3-venv)." >&2; exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## Open the application on the demonstration database (filled on first run).
+run: $(STAMP)
+	$(BIN)/spip-desktop --demo
+
+## Everything CI checks: lint, formatting, layer contracts, types, the whole test suite.
+test: $(STAMP) lint typecheck
+	@$(BIN)/pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "Aucun test n'a été exécuté : échec." >&2; exit 1; fi; \
+	exit $$status
+
+lint: $(STAMP)
+	$(BIN)/ruff check spip_desktop tests migrations bench scripts
+	$(BIN)/ruff format --check spip_desktop tests migrations bench scripts
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit -q
+
+## Benchmarks on generated data (see bench/README.md).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/run.py --quick
+
+## Screens rendered offscreen on demo data into docs/screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

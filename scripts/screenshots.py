@@ -1,0 +1,95 @@
+"""Render the main screens offscreen on demonstration data into docs/screenshots/.
+
+Usage: ``make screenshots`` (or ``python scripts/screenshots.py [--out DIR]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    args = parser.parse_args()
+    os.environ["SPIP_DATA_DIR"] = tempfile.mkdtemp(prefix="spip-screens-")
+
+    from PySide6.QtWidgets import QApplication
+
+    from spip_desktop.app import make_application
+    from spip_desktop.bootstrap import open_services
+    from spip_desktop.domain.enums import Regime
+    from spip_desktop.domain.model import PersonQuery
+    from spip_desktop.settings import resolve
+    from spip_desktop.ui.main_window import MainWindow
+    from spip_desktop.ui.measure_dialog import MeasureDialog
+    from spip_desktop.ui.prompter import Prompter
+    from spip_desktop.ui.tasks import ImmediateTaskRunner
+
+    app = make_application([])
+    services = open_services(resolve(demo=True))
+    prompter = Prompter()
+    window = MainWindow(prompter, ImmediateTaskRunner(on_error=print), demo=True)
+    window.resize(1440, 880)
+    window.show()
+    window.attach(services)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    def shot(widget, name: str) -> None:  # noqa: ANN001
+        for _ in range(3):
+            QApplication.processEvents()
+        widget.grab().save(str(args.out / f"{name}.png"))
+        print(args.out / f"{name}.png")
+
+    shot(window, "01-liste")
+    page = window.persons_page
+    assert page is not None
+    page.search_edit.setText("helene")
+    shot(window, "02-recherche-sans-accent")
+    page.reset_filters()
+
+    eligible = services.persons.list_page(
+        PersonQuery(regime=Regime.MILIEU_FERME, sas_eligible_only=True)
+    ).rows
+    with_measures = services.persons.list_page(PersonQuery(text="jean noel")).rows
+    file_page = window.open_file(eligible[0].id)
+    assert file_page is not None
+    shot(window, "03-dossier-identite")
+    second = window.open_file(with_measures[0].id)
+    assert second is not None
+    second.tabs.setCurrentWidget(second.measures)
+    shot(window, "04-dossier-mesures")
+
+    measure = second.measures.model.measure_at(0)
+    assert measure is not None
+    dialog = MeasureDialog(measure.draft, services.persons.check_measure, prompter, window)
+    dialog.show()
+    shot(dialog, "05-mesure-et-obligations")
+    dialog.hide()
+
+    new_page = window.new_file()
+    assert new_page is not None
+    new_page.form.edits["given_names"].setText("Noël")
+    new_page.form.birth_date_field.line_edit.setText("31/02/2090")
+    new_page.save()
+    shot(window, "06-saisie-erreurs")
+
+    window.show_section(window.SECTION_REFERENCE)
+    assert window.reference_page is not None
+    window.reference_page.tabs.setCurrentIndex(1)
+    shot(window, "07-referentiel")
+    for file in window.file_pages():
+        file.form.set_draft(file.form.draft())  # nothing to ask on exit
+    services.close()
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""Every item model passes Qt's model tester."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import QModelIndex, Qt
+
+from spip_desktop.domain.enums import AgentRole, MeasureType, Regime
+from spip_desktop.domain.model import (
+    Agent,
+    Measure,
+    MeasureDraft,
+    PersonPage,
+    PersonQuery,
+    PersonRow,
+)
+from spip_desktop.ui.measure_model import MeasureTableModel
+from spip_desktop.ui.person_list_model import COLUMNS, SAS_COLUMN, PersonListModel
+from spip_desktop.ui.reference_page import Column, RecordTableModel
+
+
+def make_rows(count: int) -> list[PersonRow]:
+    return [
+        PersonRow(
+            id=i,
+            file_number=f"2026-{i:06d}",
+            surname=f"Nom{i:03d}",
+            usage_name="Lefèvre" if i % 7 == 0 else "",
+            given_names="Hélène",
+            birth_date=date(1980, 1, 1),
+            regime=Regime.MILIEU_FERME if i % 2 else Regime.MILIEU_OUVERT,
+            main_measure_type=MeasureType.DDSE if i % 3 else None,
+            main_measure_end=date(2027, 1, 1) if i % 3 else None,
+            referent_name="Élodie LEFÈVRE",
+            closed=i % 5 == 0,
+            sas_eligible=i % 4 == 1,
+        )
+        for i in range(count)
+    ]
+
+
+class FakePages:
+    def __init__(self, rows: list[PersonRow]) -> None:
+        self.rows = rows
+        self.queries: list[PersonQuery] = []
+
+    def load(self, query: PersonQuery, offset: int, limit: int) -> PersonPage:
+        self.queries.append(query)
+        rows = self.rows
+        if query.text:
+            rows = [r for r in rows if query.text in r.surname]
+        chunk = rows[offset : offset + limit]
+        return PersonPage(tuple(chunk), offset, offset + limit < len(rows))
+
+    def count(self, query: PersonQuery) -> int:
+        return len([r for r in self.rows if query.text in r.surname])
+
+
+def test_person_list_model_passes_the_model_tester(qtmodeltester, runner) -> None:
+    pages = FakePages(make_rows(450))
+    model = PersonListModel(pages.load, pages.count, runner)
+    model.set_query(PersonQuery())
+    qtmodeltester.check(model, force_py=True)
+    assert model.rowCount() >= 200
+    assert model.columnCount() == len(COLUMNS)
+
+
+def test_person_list_model_pages_in_and_shows_french_values(qtbot, runner) -> None:
+    pages = FakePages(make_rows(450))
+    model = PersonListModel(pages.load, pages.count, runner)
+    counts: list[int] = []
+    model.count_changed.connect(counts.append)
+    model.set_query(PersonQuery())
+    assert model.rowCount() == 200
+    assert counts[-1] == 450
+    assert model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 450
+    assert not model.canFetchMore(QModelIndex())
+    index = model.index(7, 0)
+    assert index.data() == "NOM007 (LEFÈVRE)"
+    assert model.index(1, 2).data() == "01/01/1980"
+    assert model.index(1, SAS_COLUMN).data() == "Éligible SAS"
+    assert model.index(0, 6).data() == "—"
+    assert model.index(5, 0).data(Qt.ItemDataRole.ToolTipRole) == "Dossier clôturé"
+
+
+def test_sorting_asks_the_service_for_a_new_order(runner) -> None:
+    pages = FakePages(make_rows(10))
+    model = PersonListModel(pages.load, pages.count, runner)
+    model.set_query(PersonQuery())
+    model.sort(2, Qt.SortOrder.DescendingOrder)
+    assert pages.queries[-1].sort == "birth_date"
+    assert pages.queries[-1].descending
+
+
+def test_an_answer_to_an_older_query_is_dropped(qtbot) -> None:
+    from spip_desktop.ui.tasks import ImmediateTaskRunner
+
+    delivered: list = []
+
+    class DeferredRunner(ImmediateTaskRunner):
+        def run(self, work, on_done, on_error=None):
+            delivered.append((work, on_done))
+
+    pages = FakePages(make_rows(30))
+    model = PersonListModel(pages.load, pages.count, DeferredRunner(on_error=print))
+    model.set_query(PersonQuery(text="Nom00"))
+    model.set_query(PersonQuery(text="Nom01"))
+    # the newer answer arrives first, then the older one: the older one is ignored
+    for work, on_done in (delivered[2], delivered[0]):
+        on_done(work())
+    assert [model.person_at(i).surname for i in range(model.rowCount())] == [
+        f"Nom01{i}" for i in range(10)
+    ]
+
+
+def test_measure_model_passes_the_model_tester(qtmodeltester) -> None:
+    model = MeasureTableModel()
+    draft = MeasureDraft(MeasureType.TIG, court="TJ de Bordeaux", decision_date=date(2025, 1, 2))
+    model.set_measures(
+        (Measure(1, 1, 1, draft), Measure(2, 1, 1, replace(draft, measure_type=MeasureType.SME)))
+    )
+    qtmodeltester.check(model, force_py=True)
+    assert model.index(0, 2).data() == "02/01/2025"
+    assert model.index(1, 0).data().startswith("Sursis avec mise à l'épreuve")
+
+
+def test_record_model_passes_the_model_tester(qtmodeltester) -> None:
+    model: RecordTableModel[Agent] = RecordTableModel([Column("Nom", lambda a: a.surname)])
+    model.set_records(
+        [Agent(1, "Zola", "Anne", AgentRole.CPIP), Agent(2, "Élie", "Jo", AgentRole.ASS)]
+    )
+    qtmodeltester.check(model, force_py=True)
+    assert model.index(1, 0).data() == "Élie"
