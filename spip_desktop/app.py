@@ -6,15 +6,19 @@ backup) on a worker thread, so a slow disk never shows a frozen window.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from . import resources
 from .domain.errors import SpipError
@@ -61,6 +65,45 @@ def install_exception_hook(settings: Settings, show: Callable[[str, str], None])
     sys.excepthook = hook
 
 
+class _FirstPaint(QObject):
+    """Notes when a widget is painted for the first time (start-up benchmark only)."""
+
+    def __init__(self, marks: dict[str, float]) -> None:
+        super().__init__()
+        self._marks = marks
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and "painted" not in self._marks:
+            self._marks["painted"] = time.time()
+        return False
+
+
+def _resident_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _install_startup_probe(app: QApplication, window: QWidget, output: Path) -> None:
+    """``SPIP_STARTUP_PROBE=FILE``: write when the window painted and the list was ready, quit.
+
+    Used by ``bench/`` to measure start-up from outside the process.
+    """
+    marks: dict[str, float] = {}
+    painter = _FirstPaint(marks)
+    app.installEventFilter(painter)
+    window._startup_probe = painter  # type: ignore[attr-defined]  # keep the filter alive
+
+    def ready() -> None:
+        marks["ready"] = time.time()
+        marks["rss_kib"] = _resident_kib()
+        output.write_text(json.dumps(marks))
+        QTimer.singleShot(0, app.quit)
+
+    window.ready.connect(ready)  # type: ignore[attr-defined]
+
+
 def run(settings: Settings) -> int:
     """Open the window on the chosen database; returns the process exit code."""
     app = make_application()
@@ -72,6 +115,9 @@ def run(settings: Settings) -> int:
     install_exception_hook(settings, prompter.error)
     runner = TaskRunner(on_error=lambda e: sys.excepthook(type(e), e, e.__traceback__))
     window = MainWindow(prompter, runner, demo=settings.demo)
+    probe_path = os.environ.get("SPIP_STARTUP_PROBE")
+    if probe_path:
+        _install_startup_probe(app, window, Path(probe_path))
     window.show()
 
     from .bootstrap import database_missing

@@ -313,5 +313,5 @@ class MainWindow(QMainWindow):
                 if not page.confirm_leave():
                     event.ignore()
                     return
-        self.runner.wait(5000)
+        self.runner.wait()
         event.accept()
