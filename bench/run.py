@@ -186,9 +186,12 @@ BARE_WINDOW = textwrap.dedent(
     class First(QObject):
         def eventFilter(self, watched, event):
             if event.type() == QEvent.Type.Paint and "painted" not in marks:
-                marks["painted"] = time.time()
-                QTimer.singleShot(0, app.quit)
+                marks["painted"] = 0.0
+                QTimer.singleShot(0, done)  # the app measures the same way
             return False
+    def done():
+        marks["painted"] = time.time()
+        app.quit()
     app = QApplication([])
     first = First()
     app.installEventFilter(first)

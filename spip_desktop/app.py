@@ -15,14 +15,18 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from . import resources
 from .domain.errors import SpipError
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .ui.main_window import MainWindow as MainWindowType
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +70,16 @@ def install_exception_hook(settings: Settings, show: Callable[[str, str], None])
 
 
 class _FirstPaint(QObject):
-    """Notes when a widget is painted for the first time (start-up benchmark only)."""
+    """Calls back once, right after the first paint of any widget."""
 
-    def __init__(self, marks: dict[str, float]) -> None:
+    def __init__(self, callback: Callable[[], None]) -> None:
         super().__init__()
-        self._marks = marks
+        self._callback: Callable[[], None] | None = callback
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and "painted" not in self._marks:
-            self._marks["painted"] = time.time()
+        if event.type() == QEvent.Type.Paint and self._callback is not None:
+            callback, self._callback = self._callback, None
+            QTimer.singleShot(0, callback)
         return False
 
 
@@ -85,15 +90,16 @@ def _resident_kib() -> int:
     return 0
 
 
-def _install_startup_probe(app: QApplication, window: QWidget, output: Path) -> None:
+def _startup_probe(app: QApplication, window: MainWindowType, output: Path) -> Callable[[], None]:
     """``SPIP_STARTUP_PROBE=FILE``: write when the window painted and the list was ready, quit.
 
-    Used by ``bench/`` to measure start-up from outside the process.
+    Used by ``bench/`` to measure start-up from outside the process; returns what
+    to call at the first paint.
     """
     marks: dict[str, float] = {}
-    painter = _FirstPaint(marks)
-    app.installEventFilter(painter)
-    window._startup_probe = painter  # type: ignore[attr-defined]  # keep the filter alive
+
+    def painted() -> None:
+        marks.setdefault("painted", time.time())
 
     def ready() -> None:
         marks["ready"] = time.time()
@@ -101,11 +107,17 @@ def _install_startup_probe(app: QApplication, window: QWidget, output: Path) -> 
         output.write_text(json.dumps(marks))
         QTimer.singleShot(0, app.quit)
 
-    window.ready.connect(ready)  # type: ignore[attr-defined]
+    window.ready.connect(ready)
+    return painted
 
 
 def run(settings: Settings) -> int:
-    """Open the window on the chosen database; returns the process exit code."""
+    """Open the window on the chosen database; returns the process exit code.
+
+    The window is painted before anything touches the database: the engine,
+    the migrations and their imports run on a worker thread, started once the
+    first frame is on screen so that they do not compete with it.
+    """
     app = make_application()
     from .ui.main_window import MainWindow
     from .ui.prompter import Prompter
@@ -116,21 +128,7 @@ def run(settings: Settings) -> int:
     runner = TaskRunner(on_error=lambda e: sys.excepthook(type(e), e, e.__traceback__))
     window = MainWindow(prompter, runner, demo=settings.demo)
     probe_path = os.environ.get("SPIP_STARTUP_PROBE")
-    if probe_path:
-        _install_startup_probe(app, window, Path(probe_path))
-    window.show()
-
-    from .bootstrap import database_missing
-
-    if database_missing(settings) and not prompter.confirm(
-        "Base introuvable",
-        f"Le fichier « {settings.explicit_file} » n'existe pas. Créer une nouvelle base vide "
-        "à cet emplacement ?",
-        yes="Créer la base",
-        no="Quitter",
-    ):
-        return 1
-
+    on_painted = _startup_probe(app, window, Path(probe_path)) if probe_path else None
     exit_code = [0]
 
     def opened(services: object) -> None:
@@ -155,6 +153,25 @@ def run(settings: Settings) -> int:
 
         return open_services(settings)
 
-    runner.run(open_database, opened, failed)
+    def start() -> None:
+        if on_painted is not None:
+            on_painted()
+        if settings.missing_file and not prompter.confirm(
+            "Base introuvable",
+            f"Le fichier « {settings.explicit_file} » n'existe pas. Créer une nouvelle base "
+            "vide à cet emplacement ?",
+            yes="Créer la base",
+            no="Quitter",
+        ):
+            exit_code[0] = 1
+            window.close()
+            return
+        runner.run(open_database, opened, failed)
+
+    first_paint = _FirstPaint(start)
+    app.installEventFilter(first_paint)
+    window.show()
     code = app.exec()
+    app.removeEventFilter(first_paint)
+    runner.shutdown()
     return exit_code[0] or code

@@ -43,12 +43,6 @@ class Services:
         self.engine.dispose()
 
 
-def database_missing(settings: Settings) -> bool:
-    """True when an explicitly chosen SQLite file does not exist (the app asks before creating)."""
-    path = sqlite_path(settings.database_url)
-    return path is not None and settings.explicit_file is not None and not path.exists()
-
-
 def open_services(
     settings: Settings,
     today: Callable[[], date] = date.today,

@@ -37,6 +37,11 @@ class Settings:
     data_directory: Path = Path()
 
     @property
+    def missing_file(self) -> bool:
+        """An explicitly chosen database file that does not exist (the app asks first)."""
+        return self.explicit_file is not None and not self.explicit_file.exists()
+
+    @property
     def backup_dir(self) -> Path:
         return self.data_directory / "sauvegardes"
 

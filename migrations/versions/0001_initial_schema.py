@@ -18,7 +18,7 @@ from alembic import op
 FTS_DDL = (
     """CREATE VIRTUAL TABLE person_fts USING fts5(
         search_text, content='person', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')""",
     """CREATE TRIGGER person_fts_after_insert AFTER INSERT ON person BEGIN
         INSERT INTO person_fts(rowid, search_text) VALUES (new.id, new.search_text);
     END""",

@@ -12,19 +12,24 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..domain.errors import DatabaseUnavailable
 from .engine import classify_error, describe, sqlite_path
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
+
+#: The newest revision in ``migrations/versions``. Knowing it without reading the
+#: scripts lets a start on an up-to-date database skip importing alembic (about
+#: 150 ms); ``tests/integration/test_migrations.py`` checks it against alembic.
+SCHEMA_HEAD = "0001"
 
 
 def migrations_dir() -> Path:
@@ -37,6 +42,8 @@ def migrations_dir() -> Path:
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     if connection is not None:
@@ -45,13 +52,25 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def _stamped_revision(connection: Connection) -> str | None:
+    """The revision recorded in the database, read without alembic (``None`` if none)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,8 @@ def _check_known(connection: Connection, where: str) -> str | None:
                 "SPIP Desktop : choisissez un autre fichier.",
             )
         return None
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     known = {rev.revision for rev in script.walk_revisions()}
     if revision not in known:
@@ -108,11 +129,13 @@ def _check_known(connection: Connection, where: str) -> str | None:
 def upgrade_to_head(engine: Engine, backup_dir: Path) -> UpgradeOutcome:
     """Upgrade the database to the newest schema, backing it up first."""
     where = describe(engine.url.render_as_string(hide_password=False))
-    head = head_revision()
     try:
         with engine.connect() as connection:
+            if _stamped_revision(connection) == SCHEMA_HEAD:
+                return UpgradeOutcome(SCHEMA_HEAD, SCHEMA_HEAD, None)  # the usual start
             current = _check_known(connection, where)
             connection.rollback()
+        head = head_revision()
         if current == head:
             return UpgradeOutcome(current, head, None)
         backup = None
@@ -120,6 +143,8 @@ def upgrade_to_head(engine: Engine, backup_dir: Path) -> UpgradeOutcome:
         if current is not None and path is not None:
             backup = backup_sqlite(path, backup_dir, f"avant-migration-{current[:8]}")
             log.info("database backed up to %s before migration", backup)
+        from alembic import command
+
         with engine.begin() as connection:
             command.upgrade(alembic_config(connection), "head")
         log.info("database upgraded from %s to %s", current, head)

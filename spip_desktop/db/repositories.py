@@ -170,16 +170,19 @@ class PersonRepository:
             where.append(self._sas_condition(today))
         return where
 
-    def _restricted(self, stmt: Select[Any], query: PersonQuery, today: date) -> Select[Any]:
+    def _restricted(
+        self, stmt: Select[Any], query: PersonQuery, today: date, count_only: bool = False
+    ) -> Select[Any]:
         stmt = stmt.where(*self._filters(query, today))
         terms = search_terms(query.text)
         if terms:
-            stmt = search.restrict(stmt, self.session.get_bind().dialect.name, terms)
+            plan = search.choose_plan(self.session, terms, count_only)
+            stmt = search.restrict(stmt, plan, terms)
         return stmt
 
     @staticmethod
     def _sas_condition(today: date) -> ColumnElement[bool]:
-        low, high = rules.sas_window(today)
+        low, high = rules.SasWindow.on(today).bounds
         p = m.PersonRow
         return (p.regime == Regime.MILIEU_FERME) & (p.sentence_end > low) & (p.sentence_end < high)
 
@@ -240,10 +243,11 @@ class PersonRepository:
             .where(p.id.in_(ids))
         )
         by_id = {r.id: r for r in self.session.execute(stmt)}
-        return [self._row(by_id[i], today) for i in ids]
+        sas = rules.SasWindow.on(today)
+        return [self._row(by_id[i], sas) for i in ids]
 
     @staticmethod
-    def _row(r: Any, today: date) -> PersonRow:
+    def _row(r: Any, sas: rules.SasWindow) -> PersonRow:
         referent = f"{r.given_name} {r.agent_surname.upper()}" if r.agent_surname else ""
         return PersonRow(
             id=r.id,
@@ -257,11 +261,11 @@ class PersonRepository:
             main_measure_end=r.main_measure_end,
             referent_name=referent,
             closed=r.closed_on is not None,
-            sas_eligible=rules.is_sas_eligible(r.regime, r.sentence_end, today),
+            sas_eligible=sas.admits(r.regime, r.sentence_end),
         )
 
     def count(self, query: PersonQuery, today: date) -> int:
-        inner = self._restricted(select(m.PersonRow.id), query, today).subquery()
+        inner = self._restricted(select(m.PersonRow.id), query, today, count_only=True).subquery()
         return int(self.session.scalar(select(func.count()).select_from(inner)) or 0)
 
     # -- writing -----------------------------------------------------------------

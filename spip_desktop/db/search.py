@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import Select, and_, column, literal_column, select, table, text
+from sqlalchemy import Select, TextClause, and_, column, func, literal_column, select, table, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from .models import PersonRow
 
@@ -71,29 +73,76 @@ def _fts_query(terms: list[str]) -> str:
 SEARCH_COVER_INDEX = "ix_person_search_cover"
 
 
-def restrict(stmt: Select[Any], dialect_name: str, terms: list[str]) -> Select[Any]:
-    """Keep the people whose names or numbers start with every term.
+class Plan(Enum):
+    """How to combine a full-text match with the list's filters and order."""
 
-    On SQLite, two plans, chosen by how selective the query is:
-    - a one-letter query matches a large share of the people: walking the
-      list's sort index and probing the match set finds a page quickest;
-    - a longer query matches few people: reading the matches and sorting them
-      through a narrow covering index is quickest.
-    Elsewhere, word-prefix matching on the folded text (a space starts each word).
+    LIKE = "like"  # backends without FTS5: word-prefix LIKE on the folded text
+    JOIN = "join"  # few matches: read them all, sort them through the covering index
+    IN = "in"  # many matches: walk the sort index, look each row up in the match set
+    EXISTS = "exists"  # nearly everyone matches: walk the sort index, probe FTS per row
+
+
+#: Below this many matches, reading and sorting them all is the quickest plan.
+FEW_MATCHES = 10_000
+#: Above this share of the people, probing row by row beats building the match set.
+MOST_MATCHES = 0.5
+
+
+_FTS = table(FTS_TABLE, column("rowid"))
+
+
+def _match(terms: list[str]) -> TextClause:
+    return text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=_fts_query(terms))
+
+
+def choose_plan(session: Session, terms: list[str], count_only: bool = False) -> Plan:
+    """Pick the plan from how many people match, counted up to a small bound.
+
+    The bounded counts read only the FTS index (prefixes of 1 to 3 letters are
+    indexed), so choosing costs well under a millisecond for most queries.
     """
-    if dialect_name != "sqlite":
+    if session.get_bind().dialect.name != "sqlite":
+        return Plan.LIKE
+
+    def matches_up_to(limit: int) -> int:
+        bounded = (
+            select(literal_column("1"))
+            .select_from(_FTS)
+            .where(_match(terms))
+            .limit(limit)
+            .subquery()
+        )
+        return int(session.scalar(select(func.count()).select_from(bounded)) or 0)
+
+    if matches_up_to(FEW_MATCHES) < FEW_MATCHES:
+        return Plan.JOIN
+    if count_only:
+        return Plan.IN
+    people = int(session.scalar(select(func.max(PersonRow.id))) or 0)
+    threshold = int(people * MOST_MATCHES)
+    if threshold > FEW_MATCHES and matches_up_to(threshold) >= threshold:
+        return Plan.EXISTS
+    return Plan.IN
+
+
+def restrict(stmt: Select[Any], plan: Plan, terms: list[str]) -> Select[Any]:
+    """Keep the people whose names or numbers start with every term, by ``plan``."""
+    if plan is Plan.LIKE:
         return stmt.where(
             and_(*((" " + PersonRow.search_text).like(f"% {term}%") for term in terms))
         )
-    match = text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=_fts_query(terms))
-    if max(len(term) for term in terms) < 2:
-        matching: Select[Any] = (
-            select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(match)
+    if plan is Plan.JOIN:
+        return (
+            stmt.join(_FTS, _FTS.c.rowid == PersonRow.id)
+            .where(_match(terms))
+            .with_hint(PersonRow, f"INDEXED BY {SEARCH_COVER_INDEX}", "sqlite")
         )
+    if plan is Plan.IN:
+        matching: Select[Any] = select(_FTS.c.rowid).where(_match(terms))
         return stmt.where(PersonRow.id.in_(matching))
-    fts = table(FTS_TABLE, column("rowid"))
-    return (
-        stmt.join(fts, fts.c.rowid == PersonRow.id)
-        .where(match)
-        .with_hint(PersonRow, f"INDEXED BY {SEARCH_COVER_INDEX}", "sqlite")
+    probe: Select[Any] = (
+        select(literal_column("1"))
+        .select_from(_FTS)
+        .where(_FTS.c.rowid == PersonRow.id, _match(terms))
     )
+    return stmt.where(probe.exists())

@@ -85,14 +85,33 @@ def reliquat(end: date | None, today: date) -> Reliquat | None:
     return Reliquat(years, months, days, (end - today).days)
 
 
-def sas_window(today: date) -> tuple[date, date]:
-    """The open interval of end-of-sentence dates that makes a detainee SAS-eligible."""
-    return today, add_years(today, SAS_RELIQUAT_YEARS)
+@dataclass(frozen=True)
+class SasWindow:
+    """End-of-sentence dates that make a detainee SAS-eligible on a given day.
+
+    Computed once per day and reused for every row of a list.
+    """
+
+    low: date
+    high: date
+
+    @classmethod
+    def on(cls, today: date) -> SasWindow:
+        return cls(today, add_years(today, SAS_RELIQUAT_YEARS))
+
+    @property
+    def bounds(self) -> tuple[date, date]:
+        return self.low, self.high
+
+    def admits(self, regime: Regime, sentence_end: date | None) -> bool:
+        """Milieu fermé and a reliquat under two years (décret 2022-339)."""
+        return (
+            regime is Regime.MILIEU_FERME
+            and sentence_end is not None
+            and self.low < sentence_end < self.high
+        )
 
 
 def is_sas_eligible(regime: Regime, sentence_end: date | None, today: date) -> bool:
     """Milieu fermé and a reliquat under two years (décret 2022-339)."""
-    if regime is not Regime.MILIEU_FERME or sentence_end is None:
-        return False
-    low, high = sas_window(today)
-    return low < sentence_end < high
+    return SasWindow.on(today).admits(regime, sentence_end)

@@ -119,16 +119,11 @@ class PersonListModel(QAbstractTableModel):
         self.count_changed.emit(-1)
         self._runner.run(
             lambda: self._load_page(query, 0, PAGE_SIZE),
-            lambda page: self._on_first_page(generation, page),
-            lambda error: self._on_failed(generation, error),
-        )
-        self._runner.run(
-            lambda: self._count(query),
-            lambda total: self._on_count(generation, total),
+            lambda page: self._on_first_page(generation, query, page),
             lambda error: self._on_failed(generation, error),
         )
 
-    def _on_first_page(self, generation: int, page: PersonPage) -> None:
+    def _on_first_page(self, generation: int, query: PersonQuery, page: PersonPage) -> None:
         if generation != self._generation:
             return
         self.beginResetModel()
@@ -138,6 +133,15 @@ class PersonListModel(QAbstractTableModel):
         self.endResetModel()
         self.loading_changed.emit(False)
         self.page_loaded.emit()
+        if not page.has_more:
+            self.count_changed.emit(len(page.rows))  # the page is the whole answer
+            return
+        # Counted after the page, so that it never delays the rows the officer waits for.
+        self._runner.run(
+            lambda: self._count(query),
+            lambda total: self._on_count(generation, total),
+            lambda error: self._on_failed(generation, error),
+        )
 
     def _on_count(self, generation: int, total: int) -> None:
         if generation == self._generation:

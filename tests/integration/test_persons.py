@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 
 from spip_desktop.bootstrap import Services
+from spip_desktop.db import search
+from spip_desktop.db.search import Plan
 from spip_desktop.domain.enums import (
     ClosureReason,
     FileStatus,
@@ -322,3 +324,34 @@ def test_suggested_file_numbers_follow_the_year(services: Services) -> None:
     assert services.persons.suggest_file_number() == "2026-000001"
     services.persons.create(person_draft(file_number="2026-000041"))
     assert services.persons.suggest_file_number() == "2026-000042"
+
+
+@pytest.mark.parametrize("plan", list(Plan))
+def test_every_search_plan_finds_the_same_people(
+    services: Services, people: dict[str, int], plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planner picks by selectivity; whichever it picks, the answer is the same."""
+    monkeypatch.setattr(search, "choose_plan", lambda *args, **kwargs: plan)
+    assert names(services, text="e") == ["Élie Anne", "Zola Émile"]
+    assert names(services, text="jean noel") == ["Petit Jean-Noël"]
+    assert names(services, text="2026-00010", sort="file_number", descending=True)[0] == "Élie Anne"
+    assert len(names(services, text="2026-00010")) == len(NAMES)
+    assert services.persons.count(PersonQuery(text="l'hopital")) == 1
+
+
+def test_the_planner_follows_selectivity(services: Services) -> None:
+    from spip_desktop.db.unit_of_work import UnitOfWorkFactory
+
+    for i in range(30):
+        services.persons.create(person_draft(surname=f"Martin{i}", file_number=f"M-{i:03d}"))
+    services.persons.create(person_draft(surname="Zorro", file_number="Z-1"))
+    with UnitOfWorkFactory(services.engine).reader() as uow:
+        assert search.choose_plan(uow.session, ["zorro"]) is Plan.JOIN
+        monkeypatch = pytest.MonkeyPatch()
+        monkeypatch.setattr(search, "FEW_MATCHES", 5)
+        try:
+            assert search.choose_plan(uow.session, ["martin"]) is Plan.EXISTS
+            assert search.choose_plan(uow.session, ["m"], count_only=True) is Plan.IN
+            assert search.choose_plan(uow.session, ["jean", "m"]) is Plan.EXISTS
+        finally:
+            monkeypatch.undo()

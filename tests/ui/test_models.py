@@ -111,7 +111,7 @@ def test_an_answer_to_an_older_query_is_dropped(qtbot) -> None:
     model.set_query(PersonQuery(text="Nom00"))
     model.set_query(PersonQuery(text="Nom01"))
     # the newer answer arrives first, then the older one: the older one is ignored
-    for work, on_done in (delivered[2], delivered[0]):
+    for work, on_done in (delivered[1], delivered[0]):
         on_done(work())
     assert [model.person_at(i).surname for i in range(model.rowCount())] == [
         f"Nom01{i}" for i in range(10)

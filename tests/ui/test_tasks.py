@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
 
+from PySide6.QtCore import QCoreApplication, QEvent
+
 from spip_desktop.ui.tasks import TaskRunner
+
+
+def settle() -> None:
+    """Destroy what earlier tests left for deleteLater, so refcounts only reflect this test."""
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+        gc.collect()
 
 
 def test_results_come_back_on_the_gui_thread_in_large_numbers(qtbot) -> None:
@@ -17,6 +28,7 @@ def test_results_come_back_on_the_gui_thread_in_large_numbers(qtbot) -> None:
     results: list[int] = []
     worker_threads: set[int] = set()
     callback_threads: set[int] = set()
+    settle()
     none_before = sys.getrefcount(None)
 
     def work(value: int) -> int:
@@ -36,8 +48,9 @@ def test_results_come_back_on_the_gui_thread_in_large_numbers(qtbot) -> None:
     assert callback_threads == {gui_thread}
     assert gui_thread not in worker_threads
     assert not errors
-    # a leak or an over-release of None's reference count would show here
-    assert abs(sys.getrefcount(None) - none_before) < 200
+    settle()
+    # PySide6 6.12.0 released None once per delivery: thousands, not a few dozen
+    assert abs(sys.getrefcount(None) - none_before) < total // 4
 
 
 def test_errors_reach_the_handler_and_busy_is_signalled(qtbot) -> None:
