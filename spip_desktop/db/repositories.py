@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,7 +26,13 @@ from ..domain.model import (
     PersonQuery,
     PersonRow,
 )
-from ..domain.text import given_names_sort_key, name_sort_key, search_document, search_terms
+from ..domain.text import (
+    fold,
+    given_names_sort_key,
+    name_sort_key,
+    search_document,
+    search_terms,
+)
 from . import models as m
 from . import search
 
@@ -124,12 +130,10 @@ def _checked(row: RowT | None, version: int, message: str) -> RowT:
     return row
 
 
-def _measure_rank() -> ColumnElement[int]:
-    """Orders measure codes by their French label, as the list column shows them."""
-    from ..domain.text import fold
-
-    ordered = sorted(MeasureType, key=lambda t: fold(t.short_label))
-    return case({t.value: i for i, t in enumerate(ordered)}, value=m.PersonRow.main_measure_type)
+#: Measure codes ranked by their French label, as the list column shows them.
+MEASURE_RANK = {
+    t.value: i for i, t in enumerate(sorted(MeasureType, key=lambda t: fold(t.short_label)))
+}
 
 
 class PersonRepository:
@@ -188,25 +192,23 @@ class PersonRepository:
 
     def _order(self, query: PersonQuery, today: date) -> list[Any]:
         p = m.PersonRow
-        agent = m.AgentRow
-        columns: dict[str, list[Any]] = {
-            "name": [p.sort_key],
-            "given_names": [p.given_sort_key],
-            "birth_date": [p.birth_date],
-            "file_number": [p.file_number],
-            "regime": [p.regime],
-            "measure": [_measure_rank()],
-            "measure_end": [p.main_measure_end],
-            "referent": [agent.sort_key],
-            "sas": [case((self._sas_condition(today), 0), else_=1)],
+        columns: dict[str, Callable[[], Any]] = {
+            "name": lambda: p.sort_key,
+            "given_names": lambda: p.given_sort_key,
+            "birth_date": lambda: p.birth_date,
+            "file_number": lambda: p.file_number,
+            "regime": lambda: p.regime,
+            "measure": lambda: case(MEASURE_RANK, value=p.main_measure_type),
+            "measure_end": lambda: p.main_measure_end,
+            "referent": lambda: m.AgentRow.sort_key,
+            "sas": lambda: case((self._sas_condition(today), 0), else_=1),
         }
-        keys = columns.get(query.sort, columns["name"])
-        ordered = [k.desc() if query.descending else k.asc() for k in keys]
+        key = columns.get(query.sort, columns["name"])()
+        ordered = key.desc() if query.descending else key.asc()
         if query.sort in NULLABLE_SORTS:
-            # empty values last whatever the direction
-            ordered = [k.nulls_last() for k in ordered]
+            ordered = ordered.nulls_last()  # empty values last whatever the direction
         tie_break = [p.id] if query.sort == "name" else [p.sort_key, p.id]
-        return [*ordered, *tie_break]
+        return [ordered, *tie_break]
 
     def page(self, query: PersonQuery, offset: int, limit: int, today: date) -> list[PersonRow]:
         """One page of the list: the ids first (narrow, index-friendly), then their rows."""
@@ -240,9 +242,9 @@ class PersonRepository:
                 agent.surname.label("agent_surname"),
             )
             .outerjoin(agent, p.referent_id == agent.id)
-            .where(p.id.in_(ids))
+            .where(p.id.in_(bindparam("ids", expanding=True)))
         )
-        by_id = {r.id: r for r in self.session.execute(stmt)}
+        by_id = {r.id: r for r in self.session.execute(stmt, {"ids": ids})}
         sas = rules.SasWindow.on(today)
         return [self._row(by_id[i], sas) for i in ids]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from .enums import (
     AgentRole,
@@ -173,9 +174,8 @@ class PersonFile:
     key_dates: KeyDates
 
 
-@dataclass(frozen=True)
-class PersonRow:
-    """One line of the *Personnes suivies* list."""
+class PersonRow(NamedTuple):
+    """One line of the *Personnes suivies* list (a tuple: lists build hundreds at a time)."""
 
     id: int
     file_number: str

@@ -24,7 +24,7 @@ from ..domain.validation import (
 )
 from .base import Service
 
-PAGE_SIZE = 200
+PAGE_SIZE = 100  # about four screens of rows; more come as the list scrolls
 DUPLICATE_FILE_NUMBER = "Ce numéro de dossier est déjà attribué à une autre personne."
 
 

@@ -26,7 +26,7 @@ from ..domain.model import PersonPage, PersonQuery, PersonRow
 from .tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
-PAGE_SIZE = 200
+PAGE_SIZE = 100  # about four screens of rows; more come as the list scrolls
 
 
 @dataclass(frozen=True)
