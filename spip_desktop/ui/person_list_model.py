@@ -7,7 +7,7 @@ rows when its first page arrives (a late answer to an older query is dropped).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -65,6 +65,17 @@ COLUMNS: tuple[Column, ...] = (
 SAS_COLUMN = len(COLUMNS) - 1
 CLOSED_COLOR = QColor("#8a8a8a")
 
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_USER = Qt.ItemDataRole.UserRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_OTHER_ROLES = frozenset({_FOREGROUND, _USER, _TOOLTIP, Qt.ItemDataRole.AccessibleTextRole})
+
+
+def _format(rows: Sequence[PersonRow]) -> list[tuple[str, ...]]:
+    return [tuple(column.value(row) for column in COLUMNS) for row in rows]
+
+
 PageLoader = Callable[[PersonQuery, int, int], PersonPage]
 Counter = Callable[[PersonQuery], int]
 
@@ -96,6 +107,7 @@ class PersonListModel(QAbstractTableModel):
         self._count = count
         self._runner = runner
         self._rows: list[PersonRow] = []
+        self._display: list[tuple[str, ...]] = []
         self._query = PersonQuery()
         self._generation = 0
         self._has_more = False
@@ -128,6 +140,7 @@ class PersonListModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self._rows = list(page.rows)
+        self._display = _format(page.rows)
         self._has_more = page.has_more
         self._fetching = False
         self.endResetModel()
@@ -162,23 +175,27 @@ class PersonListModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        # The view asks for about ten roles per cell at every repaint: answer the
+        # common case from the strings formatted when the page arrived.
+        if role == _DISPLAY:
+            try:
+                return self._display[index.row()][index.column()]
+            except IndexError:
+                return None
+        if role not in _OTHER_ROLES or not index.isValid():
             return None
-        row = self._rows[index.row()]
-        column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.value(row)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if row.closed:
-                return "Dossier clôturé"
-            return column.tooltip or None
-        if role == Qt.ItemDataRole.ForegroundRole and row.closed:
-            return CLOSED_COLOR
-        if role == Qt.ItemDataRole.UserRole:
+        row_number = index.row()
+        if not 0 <= row_number < len(self._rows):
+            return None
+        row = self._rows[row_number]
+        if role == _FOREGROUND:
+            return CLOSED_COLOR if row.closed else None
+        if role == _USER:
             return row
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{column.title} : {column.value(row)}"
-        return None
+        column = COLUMNS[index.column()]
+        if role == _TOOLTIP:
+            return "Dossier clôturé" if row.closed else (column.tooltip or None)
+        return f"{column.title} : {self._display[row_number][index.column()]}"
 
     def headerData(
         self,
@@ -225,6 +242,7 @@ class PersonListModel(QAbstractTableModel):
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
             self._rows.extend(page.rows)
+            self._display.extend(_format(page.rows))
             self.endInsertRows()
         self.page_loaded.emit()
 
