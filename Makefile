@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 		{ echo "Impossible de créer .venv : installez python3-venv (sudo apt install python3-venv)." >&2; exit 1; }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# bytecode ahead of time, as an installed package has it (start-up time)
+	$(BIN)/python -m compileall -q spip_desktop migrations > /dev/null
 	@touch $(STAMP)
 
 ## Open the application on the demonstration database (filled on first run).

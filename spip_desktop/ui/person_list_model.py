@@ -130,13 +130,19 @@ class PersonListModel(QAbstractTableModel):
         self.loading_changed.emit(True)
         self.count_changed.emit(-1)
         self._runner.run(
-            lambda: self._load_page(query, 0, PAGE_SIZE),
+            lambda: self._load_unless_stale(generation, query),
             lambda page: self._on_first_page(generation, query, page),
             lambda error: self._on_failed(generation, error),
         )
 
-    def _on_first_page(self, generation: int, query: PersonQuery, page: PersonPage) -> None:
+    def _load_unless_stale(self, generation: int, query: PersonQuery) -> PersonPage | None:
+        """On the worker: skip a query the officer has already typed past."""
         if generation != self._generation:
+            return None
+        return self._load_page(query, 0, PAGE_SIZE)
+
+    def _on_first_page(self, generation: int, query: PersonQuery, page: PersonPage | None) -> None:
+        if generation != self._generation or page is None:
             return
         self.beginResetModel()
         self._rows = list(page.rows)

@@ -1,0 +1,82 @@
+"""The application shell: opening failures and unexpected errors reach the officer in French."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+from spip_desktop import app as app_module
+from spip_desktop.db_url import sqlite_file_url
+from spip_desktop.domain.errors import SpipError
+from spip_desktop.settings import Settings
+from spip_desktop.ui import prompter as prompter_module
+from tests.ui.conftest import FakePrompter
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> list[FakePrompter]:
+    made: list[FakePrompter] = []
+
+    def factory(parent=None) -> FakePrompter:
+        fake = FakePrompter()
+        made.append(fake)
+        return fake
+
+    monkeypatch.setattr(prompter_module, "Prompter", factory)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    return made
+
+
+def test_a_corrupt_database_is_explained_and_the_app_exits(
+    qapp,
+    tmp_path: Path,
+    recorded: list[FakePrompter],
+) -> None:
+    path = tmp_path / "abimee.sqlite3"
+    path.write_bytes(b"pas une base" * 500)
+    settings = Settings(sqlite_file_url(path), False, path, tmp_path / "data")
+    assert app_module.run(settings) == 1
+    title, text = recorded[0].asked[-1]
+    assert title == "Ouverture de la base impossible"
+    assert "endommagé" in text
+    assert path.read_bytes() == b"pas une base" * 500  # untouched
+
+
+def test_refusing_to_create_a_missing_database_quits_without_creating_it(
+    qapp,
+    tmp_path: Path,
+    recorded: list[FakePrompter],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "nouvelle.sqlite3"
+    settings = Settings(sqlite_file_url(path), False, path, tmp_path / "data")
+    monkeypatch.setattr(FakePrompter, "confirm", lambda self, *a, **k: False)
+    assert app_module.run(settings) == 1
+    assert not path.exists()
+
+
+def test_unexpected_errors_are_logged_and_summed_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    shown: list[tuple[str, str]] = []
+    settings = Settings("sqlite://", data_directory=tmp_path)
+    app_module.install_exception_hook(settings, lambda title, text: shown.append((title, text)))
+    try:
+        raise KeyError("colonne inconnue")
+    except KeyError as error:
+        with caplog.at_level(logging.ERROR):
+            sys.excepthook(type(error), error, error.__traceback__)
+    assert shown == [
+        (
+            "Erreur inattendue",
+            "Une erreur inattendue s'est produite ; vos saisies en cours sont conservées. "
+            f"Le détail est enregistré dans le journal « {settings.log_file} ».",
+        )
+    ]
+    assert "KeyError: 'colonne inconnue'" in caplog.text
+    sys.excepthook(SpipError, SpipError("Phrase claire."), None)
+    assert shown[-1] == ("Opération impossible", "Phrase claire.")
