@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from ..domain.errors import DatabaseUnavailable
 
@@ -36,8 +36,17 @@ def sqlite_path(url: str | URL) -> Path | None:
 
 def create_engine_for(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     """An engine for ``url`` with this application's connection settings."""
-    if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True)
+    try:
+        sqlite = is_sqlite(url)
+        if not sqlite:
+            return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as error:  # NoSuchModuleError is an ArgumentError
+        shown = url.split("@")[-1] if "@" in url else url
+        raise DatabaseUnavailable(
+            "bad_url",
+            f"L'adresse de base de données « {shown} » n'est pas valide, ou le pilote "
+            "qu'elle demande n'est pas installé.",
+        ) from error
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 
     @event.listens_for(engine, "connect")

@@ -78,3 +78,10 @@ def test_usage_errors_are_french_one_liners(tmp_path: Path) -> None:
     assert help_text.returncode == 0
     assert "utilisation : spip-desktop" in help_text.stdout
     assert "vérifier l'intégrité" in help_text.stdout
+
+
+def test_a_bad_database_url_is_explained(tmp_path: Path) -> None:
+    result = run(tmp_path, "--database-url", "oracle+inconnu://agent:secret@serveur/base", "check")
+    assert_clean_failure(result)
+    assert "n'est pas valide" in result.stderr
+    assert "secret" not in result.stderr  # a password never reaches the screen

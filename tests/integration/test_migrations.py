@@ -112,3 +112,70 @@ def test_backups_use_the_sqlite_backup_api_and_hold_the_data(tmp_path: Path) -> 
     assert "avant-migration-0001" in copy.name
     with sqlite3.connect(copy) as connection:
         assert connection.execute("SELECT count(*) FROM t").fetchone() == (100,)
+
+
+NEXT_REVISION = '''"""Test-only revision: a new column on antenne.
+
+Revision ID: 0002_test
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002_test"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("antenne") as batch_op:
+        batch_op.add_column(sa.Column("email", sa.String(254), nullable=False, server_default=""))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("antenne") as batch_op:
+        batch_op.drop_column("email")
+'''
+
+
+def test_an_older_database_is_backed_up_then_upgraded_without_losing_a_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file filled at the previous revision keeps every row through an upgrade."""
+    import shutil
+
+    from spip_desktop.bootstrap import open_services
+    from spip_desktop.db import migrate
+    from spip_desktop.domain.model import PersonQuery
+    from spip_desktop.settings import Settings
+    from tests.conftest import fixed_today, person_draft
+
+    path = tmp_path / "ancienne.sqlite3"
+    settings = Settings(sqlite_file_url(path), False, path, tmp_path / "data")
+    services = open_services(settings, today=fixed_today)
+    for i in range(25):
+        services.persons.create(person_draft(surname=f"Nom{i}", file_number=f"A-{i:03d}"))
+    services.close()
+
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrations_dir(), scripts)
+    (scripts / "versions" / "0002_test.py").write_text(NEXT_REVISION)
+    monkeypatch.setattr(migrate, "migrations_dir", lambda: scripts)
+    monkeypatch.setattr(migrate, "SCHEMA_HEAD", "0002_test")
+
+    services = open_services(settings, today=fixed_today)
+    try:
+        outcome = services.upgrade
+        assert (outcome.from_revision, outcome.to_revision) == ("0001", "0002_test")
+        assert outcome.backup is not None and outcome.backup.parent == settings.backup_dir
+        assert services.persons.count(PersonQuery()) == 25
+        assert services.persons.list_page(PersonQuery(text="nom7")).rows[0].surname == "Nom7"
+        columns = {c["name"] for c in inspect(services.engine).get_columns("antenne")}
+        assert "email" in columns
+    finally:
+        services.close()
+    with sqlite3.connect(outcome.backup) as backup:
+        assert backup.execute("SELECT count(*) FROM person").fetchone() == (25,)
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
