@@ -20,7 +20,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["SPIP_DATA_DIR"] = tempfile.mkdtemp(prefix="spip-screens-")
 
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from spip_desktop.app import make_application
     from spip_desktop.bootstrap import open_services
@@ -41,7 +41,7 @@ def main() -> int:
     window.attach(services)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    def shot(widget, name: str) -> None:  # noqa: ANN001
+    def shot(widget: QWidget, name: str) -> None:
         for _ in range(3):
             QApplication.processEvents()
         widget.grab().save(str(args.out / f"{name}.png"))
