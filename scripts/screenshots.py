@@ -66,7 +66,7 @@ def main() -> int:
     second.tabs.setCurrentWidget(second.measures)
     shot(window, "04-dossier-mesures")
 
-    measure = second.measures.model.measure_at(0)
+    measure = second.measures.model.record_at(0)
     assert measure is not None
     dialog = MeasureDialog(measure.draft, services.persons.check_measure, prompter, window)
     dialog.show()

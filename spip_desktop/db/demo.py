@@ -321,7 +321,7 @@ def seed_reference_data(connection: Connection, rnd: random.Random) -> None:
                 "given_name": given,
                 "role": role.value,
                 "antenne_id": rnd.choice(antenne_ids),
-                "email": f"{_ascii(given)}.{_ascii(surname)}@justice.fr",
+                "email": f"{_ascii(given)}.{_ascii(surname)}@spip-demo.example",
                 "phone": "",
                 "active": True,
                 "sort_key": name_sort_key(surname, given),

@@ -57,6 +57,22 @@ FIELD_LABELS: dict[str, str] = {
     "code": "Le code",
 }
 
+#: The person's free-text fields, in the order the identity form shows them.
+PERSON_TEXT_FIELDS = (
+    "surname",
+    "usage_name",
+    "given_names",
+    "birth_place",
+    "address",
+    "postal_code",
+    "city",
+    "phone",
+    "email",
+    "file_number",
+    "appi_number",
+    "ecrou_number",
+)
+
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_RE = re.compile(r"^\+?[0-9 .\-()]{6,}$")
 _POSTAL_RE = re.compile(r"^\d{5}$")
@@ -122,26 +138,7 @@ def validate_person(draft: PersonDraft, today: date) -> ValidationResult:
         )
     if draft.postal_code and not _POSTAL_RE.match(draft.postal_code.strip()):
         result.error("postal_code", "Le code postal compte 5 chiffres.")
-    _check_lengths(
-        result,
-        {
-            name: getattr(draft, name)
-            for name in (
-                "surname",
-                "usage_name",
-                "given_names",
-                "birth_place",
-                "address",
-                "postal_code",
-                "city",
-                "phone",
-                "email",
-                "file_number",
-                "appi_number",
-                "ecrou_number",
-            )
-        },
-    )
+    _check_lengths(result, {name: getattr(draft, name) for name in PERSON_TEXT_FIELDS})
     return result
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from ..db.unit_of_work import UnitOfWork
@@ -178,8 +177,3 @@ class PersonService(Service):
     def _refresh_key_dates(uow: UnitOfWork, person_id: int) -> None:
         measures = uow.measures.for_person(person_id)
         uow.persons.set_key_dates(person_id, rules.key_dates(m.draft for m in measures))
-
-
-def blank_draft(file_number: str) -> PersonDraft:
-    """What the form shows for a new file."""
-    return replace(PersonDraft(), file_number=file_number)

@@ -144,6 +144,11 @@ class MainWindow(QMainWindow):
         row.addWidget(content, 1)
         self.setCentralWidget(central)
         self.statusBar().showMessage("Démarrage…")
+        self.busy_label = QLabel("Chargement…")
+        self.busy_label.setObjectName("busyLabel")
+        self.busy_label.hide()
+        self.statusBar().addPermanentWidget(self.busy_label)
+        runner.busy_changed.connect(self.busy_label.setVisible)
 
         QShortcut(QKeySequence.StandardKey.New, self, self.new_file)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)

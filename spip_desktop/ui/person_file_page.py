@@ -13,9 +13,7 @@ from typing import Protocol
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -33,9 +31,10 @@ from ..domain.model import MeasureDraft, PersonDraft, PersonFile, ReferenceData
 from ..domain.validation import ValidationResult, validate_person
 from .closure_dialog import ClosureDialog
 from .measure_dialog import MeasureDialog
-from .measure_model import MeasureTableModel
+from .measure_model import measure_model
 from .person_form import PersonForm
 from .prompter import Choice, Prompter
+from .record_model import configure_table
 from .widgets import Badge, Card
 
 
@@ -203,18 +202,12 @@ class MeasuresPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = MeasureTableModel(self)
+        self.model = measure_model()
+        self.model.setParent(self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setObjectName("measuresTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        configure_table(self.table)
         self.table.doubleClicked.connect(self.edit_requested)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.add_button = QPushButton("Ajouter une mesure")
@@ -249,7 +242,7 @@ class MeasuresPanel(QWidget):
         self._update_buttons()
 
     def set_measures(self, file: PersonFile | None) -> None:
-        self.model.set_measures(file.measures if file else ())
+        self.model.set_records(file.measures if file else ())
         enabled = file is not None
         self.add_button.setEnabled(enabled)
         if file is None:
@@ -269,7 +262,7 @@ class MeasuresPanel(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        measure = self.model.measure_at(self.current_measure_row())
+        measure = self.model.record_at(self.current_measure_row())
         self.edit_button.setEnabled(measure is not None)
         self.delete_button.setEnabled(measure is not None)
         if measure is None:
@@ -584,7 +577,7 @@ class PersonFilePage(QWidget):
         self._measure_loop(MeasureDraft(), lambda d: self._actions.add_measure(file.person.id, d))
 
     def edit_measure(self) -> None:
-        measure = self.measures.model.measure_at(self.measures.current_measure_row())
+        measure = self.measures.model.record_at(self.measures.current_measure_row())
         if measure is None:
             return
         self._measure_loop(
@@ -593,7 +586,7 @@ class PersonFilePage(QWidget):
         )
 
     def delete_measure(self) -> None:
-        measure = self.measures.model.measure_at(self.measures.current_measure_row())
+        measure = self.measures.model.record_at(self.measures.current_measure_row())
         if measure is None:
             return
         if self._prompter.confirm(

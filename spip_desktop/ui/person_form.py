@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from ..domain.dates import DateParseError
 from ..domain.enums import AgentRole, Regime, Sex
 from ..domain.model import PersonDraft, ReferenceData
-from ..domain.validation import MAX_LENGTHS, ValidationResult
+from ..domain.validation import MAX_LENGTHS, PERSON_TEXT_FIELDS, ValidationResult
 from .widgets import (
     DateField,
     ErrorLabel,
@@ -31,20 +31,7 @@ from .widgets import (
     set_invalid,
 )
 
-TEXT_FIELDS = (
-    "surname",
-    "usage_name",
-    "given_names",
-    "birth_place",
-    "address",
-    "postal_code",
-    "city",
-    "phone",
-    "email",
-    "file_number",
-    "appi_number",
-    "ecrou_number",
-)
+TEXT_FIELDS = PERSON_TEXT_FIELDS
 
 
 class PersonForm(QWidget):

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
-    Qt,
     Signal,
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -37,6 +32,7 @@ from ..domain.enums import AgentRole, EstablishmentKind
 from ..domain.errors import DuplicateValue, InvalidInput, SpipError
 from ..domain.model import Agent, Antenne, Establishment, ReferenceData
 from .prompter import Prompter
+from .record_model import Column, RecordTableModel, configure_table
 from .widgets import ErrorLabel, enum_data, field_with_error, fill_enum_combo, select_data
 
 Index = QModelIndex | QPersistentModelIndex
@@ -49,61 +45,6 @@ class ReferenceActions(Protocol):
     def save_antenne(self, antenne: Antenne) -> Antenne: ...
     def save_agent(self, agent: Agent) -> Agent: ...
     def save_establishment(self, establishment: Establishment) -> Establishment: ...
-
-
-@dataclass(frozen=True)
-class Column(Generic[T]):
-    title: str
-    value: Callable[[T], str]
-
-
-class RecordTableModel(QAbstractTableModel, Generic[T]):
-    """A read-only table over a list of records (a few dozen rows)."""
-
-    def __init__(self, columns: Sequence[Column[T]], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._columns = list(columns)
-        self._records: list[T] = []
-
-    def set_records(self, records: Sequence[T]) -> None:
-        self.beginResetModel()
-        self._records = list(records)
-        self.endResetModel()
-
-    def record_at(self, row: int) -> T | None:
-        return self._records[row] if 0 <= row < len(self._records) else None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._records)):
-            return None
-        record = self._records[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[index.column()].value(record)
-        if role == Qt.ItemDataRole.ForegroundRole and not getattr(record, "active", True):
-            return INACTIVE_COLOR
-        if role == Qt.ItemDataRole.UserRole:
-            return record
-        return None
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self._columns)
-        ):
-            return self._columns[section].title
-        return None
 
 
 def _active(record: Any) -> str:
@@ -266,14 +207,7 @@ class RecordTab(QWidget, Generic[T]):
         self.model: RecordTableModel[T] = RecordTableModel(columns, self)
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        configure_table(self.table)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.add_button = QPushButton(add_label)
         self.add_button.setObjectName("primaryButton")

@@ -16,9 +16,9 @@ from spip_desktop.domain.model import (
     PersonQuery,
     PersonRow,
 )
-from spip_desktop.ui.measure_model import MeasureTableModel
+from spip_desktop.ui.measure_model import measure_model
 from spip_desktop.ui.person_list_model import COLUMNS, PAGE_SIZE, SAS_COLUMN, PersonListModel
-from spip_desktop.ui.reference_page import Column, RecordTableModel
+from spip_desktop.ui.record_model import Column, RecordTableModel
 
 
 def make_rows(count: int) -> list[PersonRow]:
@@ -121,9 +121,9 @@ def test_an_answer_to_an_older_query_is_dropped(qtbot) -> None:
 
 
 def test_measure_model_passes_the_model_tester(qtmodeltester) -> None:
-    model = MeasureTableModel()
+    model = measure_model()
     draft = MeasureDraft(MeasureType.TIG, court="TJ de Bordeaux", decision_date=date(2025, 1, 2))
-    model.set_measures(
+    model.set_records(
         (Measure(1, 1, 1, draft), Measure(2, 1, 1, replace(draft, measure_type=MeasureType.SME)))
     )
     qtmodeltester.check(model, force_py=True)
