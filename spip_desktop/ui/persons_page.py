@@ -195,7 +195,7 @@ class PersonsPage(QWidget):
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setHighlightSections(False)
         self.table.horizontalHeader().setStretchLastSection(False)
-        widths = (165, 160, 92, 108, 70, 190, 100, 150, 112)
+        widths = (150, 150, 92, 108, 70, 178, 116, 150, 112)
         for column, width in enumerate(widths[: len(COLUMNS)]):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
