@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from ..domain.errors import DatabaseUnavailable
 
 BUSY_TIMEOUT_MS = 5000
+#: Page cache per connection (SQLite's default is 2 MB): the list's indexes stay in memory.
+CACHE_KIB = 32 * 1024
 _BEGIN_OPTION = "spip_begin"
 
 
@@ -59,6 +61,7 @@ def create_engine_for(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> En
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
         finally:
             cursor.close()
 
