@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -23,31 +23,18 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.errors import SpipError
-from ..domain.model import PersonFile, PersonPage, PersonQuery, ReferenceData
-from .person_file_page import PersonActions, PersonFilePage
-from .person_list_model import PersonListModel
-from .persons_page import PersonsPage
+from ..domain.model import PersonFile, PersonQuery, ReferenceData
+from .backend import Backend
 from .prompter import Prompter
-from .reference_page import ReferenceActions, ReferencePage
 from .tasks import TaskRunner
 
+if TYPE_CHECKING:
+    from .person_file_page import PersonFilePage
+    from .person_list_model import PersonListModel
+    from .persons_page import PersonsPage
+    from .reference_page import ReferencePage
+
 APP_TITLE = "SPIP Desktop"
-
-
-class PersonBackend(PersonActions, Protocol):
-    def list_page(self, query: PersonQuery, offset: int = 0, limit: int = 200) -> PersonPage: ...
-    def count(self, query: PersonQuery) -> int: ...
-    def suggest_file_number(self) -> str: ...
-
-
-class Backend(Protocol):
-    """What the window needs once the database is open."""
-
-    persons: PersonBackend
-    reference: ReferenceActions
-
-    @property
-    def database_label(self) -> str: ...
 
 
 class MainWindow(QMainWindow):
@@ -166,6 +153,11 @@ class MainWindow(QMainWindow):
 
     def attach(self, backend: Backend) -> None:
         """Wire the open database: build the list and reference pages, load the first page."""
+        # The pages are imported here, after the first frame, not before it.
+        from .person_list_model import PersonListModel
+        from .persons_page import PersonsPage
+        from .reference_page import ReferencePage
+
         self.backend = backend
         self.database_label.setText(
             ("Base de démonstration\n" if self.demo else "Base : ") + backend.database_label
@@ -228,6 +220,8 @@ class MainWindow(QMainWindow):
             self.focus_search()
 
     def file_pages(self) -> list[PersonFilePage]:
+        from .person_file_page import PersonFilePage
+
         pages = []
         for index in range(self.file_tabs.count()):
             widget = self.file_tabs.widget(index)
@@ -236,6 +230,8 @@ class MainWindow(QMainWindow):
         return pages
 
     def _new_page(self) -> PersonFilePage:
+        from .person_file_page import PersonFilePage
+
         assert self.backend is not None
         page = PersonFilePage(self.backend.persons, self.prompter, self.reference, self._today)
         page.title_changed.connect(lambda title, p=page: self._on_page_title_changed(p, title))
@@ -285,6 +281,8 @@ class MainWindow(QMainWindow):
             self._on_file_tabs_tab_close_requested(index)
 
     def _on_file_tabs_tab_close_requested(self, index: int) -> None:
+        from .person_file_page import PersonFilePage
+
         widget = self.file_tabs.widget(index)
         if not isinstance(widget, PersonFilePage):
             return

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Protocol
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -25,10 +24,11 @@ from PySide6.QtWidgets import (
 
 from ..domain import rules
 from ..domain.dates import age_on, format_date
-from ..domain.enums import ClosureReason, ObligationType, Regime
+from ..domain.enums import ObligationType, Regime
 from ..domain.errors import DuplicateValue, EditConflict, InvalidInput, SpipError
 from ..domain.model import MeasureDraft, PersonDraft, PersonFile, ReferenceData
 from ..domain.validation import ValidationResult, validate_person
+from .backend import PersonActions
 from .closure_dialog import ClosureDialog
 from .measure_dialog import MeasureDialog
 from .measure_model import measure_model
@@ -36,23 +36,6 @@ from .person_form import PersonForm
 from .prompter import Choice, Prompter
 from .record_model import configure_table
 from .widgets import Badge, Card
-
-
-class PersonActions(Protocol):
-    """What the page needs from the person service (faked in tests)."""
-
-    def get_file(self, person_id: int) -> PersonFile: ...
-    def check(self, draft: PersonDraft, person_id: int | None = None) -> ValidationResult: ...
-    def create(self, draft: PersonDraft) -> PersonFile: ...
-    def update(self, person_id: int, version: int, draft: PersonDraft) -> PersonFile: ...
-    def close(
-        self, person_id: int, version: int, closed_on: date, reason: ClosureReason, note: str = ""
-    ) -> PersonFile: ...
-    def reopen(self, person_id: int, version: int) -> PersonFile: ...
-    def check_measure(self, draft: MeasureDraft) -> ValidationResult: ...
-    def add_measure(self, person_id: int, draft: MeasureDraft) -> PersonFile: ...
-    def update_measure(self, measure_id: int, version: int, draft: MeasureDraft) -> PersonFile: ...
-    def delete_measure(self, measure_id: int, version: int) -> PersonFile: ...
 
 
 def _bind(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from ..domain.enums import AgentRole, EstablishmentKind
 from ..domain.errors import DuplicateValue, InvalidInput, SpipError
 from ..domain.model import Agent, Antenne, Establishment, ReferenceData
+from .backend import ReferenceActions
 from .prompter import Prompter
 from .record_model import Column, RecordTableModel, configure_table
 from .widgets import ErrorLabel, enum_data, field_with_error, fill_enum_combo, select_data
@@ -38,13 +39,6 @@ from .widgets import ErrorLabel, enum_data, field_with_error, fill_enum_combo, s
 Index = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
 INACTIVE_COLOR = QColor("#8a8a8a")
-
-
-class ReferenceActions(Protocol):
-    def load(self) -> ReferenceData: ...
-    def save_antenne(self, antenne: Antenne) -> Antenne: ...
-    def save_agent(self, agent: Agent) -> Agent: ...
-    def save_establishment(self, establishment: Establishment) -> Establishment: ...
 
 
 def _active(record: Any) -> str:
