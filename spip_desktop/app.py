@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -123,11 +122,6 @@ def settle_long_lived_objects() -> None:
     gc.freeze()  # no collection first: it would pause the GUI thread at start-up
 
 
-def _preload_database_layer() -> None:
-    """Import SQLAlchemy and the storage layer while Qt builds the window."""
-    from . import bootstrap  # noqa: F401
-
-
 def run(settings: Settings) -> int:
     """Open the window on the chosen database; returns the process exit code.
 
@@ -135,8 +129,6 @@ def run(settings: Settings) -> int:
     the migrations and their imports run on a worker thread, started once the
     first frame is on screen so that they do not compete with it.
     """
-    preload = threading.Thread(target=_preload_database_layer, daemon=True)
-    preload.start()
     app = make_application()
     from .ui.main_window import MainWindow
     from .ui.prompter import Prompter
