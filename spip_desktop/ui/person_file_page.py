@@ -85,14 +85,15 @@ class FileHeader(Card):
         self.probation_item = KeyDateItem("Délai d'épreuve")
         self.sentence_item = KeyDateItem("Fin de peine")
         self.reliquat_item = KeyDateItem("Reliquat")
-        dates_row = QHBoxLayout()
-        for item in (
+        self.key_date_items = (
             self.measure_item,
             self.referral_item,
             self.probation_item,
             self.sentence_item,
             self.reliquat_item,
-        ):
+        )
+        dates_row = QHBoxLayout()
+        for item in self.key_date_items:
             dates_row.addWidget(item)
         dates_row.addStretch(1)
         layout = QVBoxLayout(self)
@@ -116,13 +117,7 @@ class FileHeader(Card):
             "Renseignez l'identité puis enregistrez (Ctrl+S) ; les mesures s'ajoutent ensuite."
         )
         self._set_badges([])
-        for item in (
-            self.measure_item,
-            self.referral_item,
-            self.probation_item,
-            self.sentence_item,
-            self.reliquat_item,
-        ):
+        for item in self.key_date_items:
             item.set_value("")
 
     def show_file(self, file: PersonFile, today: date) -> None:
