@@ -39,15 +39,13 @@ def sqlite_path(url: str | URL) -> Path | None:
 def create_engine_for(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     """An engine for ``url`` with this application's connection settings."""
     try:
-        sqlite = is_sqlite(url)
-        if not sqlite:
+        if not is_sqlite(url):
             return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, ImportError) as error:  # NoSuchModuleError is an ArgumentError
-        shown = url.split("@")[-1] if "@" in url else url
         raise DatabaseUnavailable(
             "bad_url",
-            f"L'adresse de base de données « {shown} » n'est pas valide, ou le pilote "
-            "qu'elle demande n'est pas installé.",
+            f"L'adresse de base de données « {url.rsplit('@', 1)[-1]} » n'est pas valide, "
+            "ou le pilote qu'elle demande n'est pas installé.",
         ) from error
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..domain.errors import DuplicateValue, EditConflict
+from ..domain.errors import DuplicateValue, EditConflict, SpipError
 from .engine import classify_error, describe, read_only_engine
 from .repositories import MeasureRepository, PersonRepository, ReferenceRepository
 
@@ -46,7 +46,7 @@ class UnitOfWork:
         if isinstance(exc, StaleDataError):
             raise EditConflict() from exc
         if isinstance(exc, IntegrityError):
-            raise DuplicateValue("", _integrity_message(exc)) from exc
+            raise _integrity_error(exc) from exc
         if isinstance(exc, DBAPIError):
             raise classify_error(exc, self._where) from exc
 
@@ -54,13 +54,16 @@ class UnitOfWork:
         self.session.commit()
 
 
-def _integrity_message(error: IntegrityError) -> str:
+def _integrity_error(error: IntegrityError) -> SpipError:
+    """A constraint the services did not check first (a concurrent writer got there)."""
     text = str(error.orig).lower()
     if "file_number" in text:
-        return "Ce numéro de dossier est déjà attribué à une autre personne."
+        return DuplicateValue(
+            "file_number", "Ce numéro de dossier est déjà attribué à une autre personne."
+        )
     if "unique" in text or "duplicate" in text:
-        return "Cette valeur existe déjà : choisissez-en une autre."
-    return (
+        return DuplicateValue("", "Cette valeur existe déjà : choisissez-en une autre.")
+    return SpipError(
         "L'enregistrement contredit une donnée liée (elle a peut-être été supprimée entre-temps)."
     )
 

@@ -355,3 +355,24 @@ def test_the_planner_follows_selectivity(services: Services) -> None:
             assert search.choose_plan(uow.session, ["jean", "m"]) is Plan.EXISTS
         finally:
             monkeypatch.undo()
+
+
+def test_constraints_the_services_did_not_foresee_still_read_as_french(
+    services: Services,
+) -> None:
+    """A concurrent writer may beat the duplicate check; the database's refusal is translated."""
+    from spip_desktop.db.unit_of_work import UnitOfWorkFactory
+    from spip_desktop.domain.errors import SpipError
+
+    services.persons.create(person_draft(file_number="X-1"))
+    with (
+        pytest.raises(DuplicateValue, match="déjà attribué"),
+        UnitOfWorkFactory(services.engine)() as uow,
+    ):
+        uow.persons.add(person_draft(file_number="X-1"))
+    with (
+        pytest.raises(SpipError, match="donnée liée") as caught,
+        UnitOfWorkFactory(services.engine)() as uow,
+    ):
+        uow.persons.add(person_draft(file_number="X-2", referent_id=9999))
+    assert not isinstance(caught.value, DuplicateValue)
