@@ -21,8 +21,8 @@ target_metadata = Base.metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave the full-text search tables (FTS5 and its shadow tables) to the migrations."""
-    return not (type_ == "table" and is_search_object(name))
+    """Leave the search structures (FTS5 tables, trigram index) to the migrations."""
+    return not (type_ in ("table", "index") and is_search_object(name))
 
 
 def _configure(connection) -> None:

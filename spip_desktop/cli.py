@@ -128,7 +128,40 @@ def build_parser() -> argparse.ArgumentParser:
             "code de sortie 0 seulement si tout est correct."
         ),
     )
+    audit = commands.add_parser(
+        "audit",
+        help="vérifier le journal d'audit",
+        description="Opérations sur le journal d'audit (traçabilité des accès et modifications).",
+    )
+    audit_commands = audit.add_subparsers(
+        dest="audit_command", title="opérations", metavar="OPÉRATION", required=True
+    )
+    audit_commands.add_parser(
+        "verify",
+        help="vérifier toute la chaîne d'empreintes",
+        description=(
+            "Recalcule l'empreinte SHA-256 de chaque entrée et vérifie son lien avec la "
+            "précédente ; nomme la première entrée altérée. Code de sortie 0 si la chaîne "
+            "est intègre, 1 sinon."
+        ),
+    )
     return parser
+
+
+def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from .bootstrap import open_services
+
+    services = open_services(settings, migrate=False, writable=False)
+    try:
+        report = services.audit.verify()
+        services.sign_in_command_line("audit verify")
+    finally:
+        services.close()
+    if report.ok:
+        print(report.message())
+        return EXIT_OK
+    print(report.message(), file=sys.stderr)
+    return EXIT_FAILURE
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -136,6 +169,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     services = open_services(settings)
     try:
+        services.sign_in_command_line(f"demo --persons {args.persons} --seed {args.seed}")
         last = [0]
 
         def progress(done: int, total: int) -> None:
@@ -163,6 +197,7 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     services = open_services(settings, migrate=False, writable=False)
     try:
         report = services.maintenance.check()
+        services.sign_in_command_line("check")
     finally:
         services.close()
     print(f"Base : {services.database_label}")
@@ -187,6 +222,7 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "demo": _cmd_demo,
     "check": _cmd_check,
+    "audit": _cmd_audit,
 }
 
 

@@ -25,6 +25,8 @@ from spip_desktop.domain.model import (
     Establishment,
     PersonDraft,
 )
+from spip_desktop.domain.security import Role, User
+from spip_desktop.services.passwords import fast_passwords
 from spip_desktop.settings import Settings
 
 TODAY = date(2026, 3, 12)
@@ -44,9 +46,28 @@ def settings(db_path: Path, tmp_path: Path) -> Settings:
     return Settings(sqlite_file_url(db_path), False, db_path, tmp_path / "data")
 
 
+#: Who the ``services`` fixture signs in: every permission of the service's content.
+MANAGER = User(1, "direction", "Diane DIRECTRICE", frozenset({Role.DPIP, Role.ADMIN}))
+
+
+def open_test_services(settings: Settings, user: User | None = MANAGER) -> Services:
+    """Services on a real file, signed in as ``user``, with cheap password hashing."""
+    opened = open_services(settings, today=fixed_today, passwords=fast_passwords())
+    opened.session.user = user
+    return opened
+
+
+def sign_in_as(services: Services, *roles: Role, agent_id: int | None = None) -> User:
+    """Act as someone with ``roles`` (and, for a CPIP, the caseload of ``agent_id``)."""
+    login = "test-" + "-".join(r.value for r in roles)
+    user = User(None, login, "Test", frozenset(roles), agent_id)
+    services.session.user = user
+    return user
+
+
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    opened = open_services(settings, today=fixed_today)
+    opened = open_test_services(settings)
     yield opened
     opened.close()
 

@@ -28,6 +28,7 @@ from ..domain.enums import (
     Sex,
 )
 from ..domain.model import MeasureDraft
+from ..domain.security import DEMO_ACCOUNTS, Role, encode_roles
 from ..domain.text import given_names_sort_key, name_sort_key, search_document
 from . import models as m
 from .models import utcnow
@@ -480,3 +481,64 @@ def populate(
                 if progress:
                     progress(done, persons)
     return DemoSummary(persons, n_measures, n_obligations)
+
+
+#: The agent role a demonstration account is tied to (its caseload, for a CPIP).
+_DEMO_AGENT_ROLES = {
+    Role.CPIP: AgentRole.CPIP,
+    Role.DPIP: AgentRole.DPIP,
+    Role.ASS: AgentRole.ASS,
+    Role.SECRETARIAT: AgentRole.SECRETARIAT,
+}
+
+
+def add_demo_accounts(connection: Connection, hash_password: Callable[[str], str]) -> int:
+    """One account per role (see :data:`DEMO_ACCOUNTS`), tied to the first agent of that role.
+
+    The CPIP account gets the agent with the largest caseload, so that its list is full.
+    """
+    now = utcnow()
+    added = 0
+    for demo_account in DEMO_ACCOUNTS:
+        agent_id = None
+        agent_role = _DEMO_AGENT_ROLES.get(demo_account.role)
+        if agent_role is not None:
+            stmt = select(m.AgentRow.id, m.AgentRow.given_name, m.AgentRow.surname).where(
+                m.AgentRow.role == agent_role
+            )
+            if agent_role is AgentRole.CPIP:
+                caseload = (
+                    select(func.count())
+                    .where(m.PersonRow.referent_id == m.AgentRow.id)
+                    .scalar_subquery()
+                )
+                stmt = stmt.order_by(caseload.desc(), m.AgentRow.id)
+            else:
+                stmt = stmt.order_by(m.AgentRow.id)
+            agent = connection.execute(stmt.limit(1)).first()
+        else:
+            agent = None
+        if agent is not None:
+            agent_id = agent.id
+            name = f"{agent.given_name} {agent.surname.upper()}"
+        else:
+            name = "Administrateur de démonstration"
+        connection.execute(
+            insert(m.AccountRow).values(
+                login=demo_account.login,
+                display_name=name,
+                roles=encode_roles({demo_account.role}),
+                agent_id=agent_id,
+                password_hash=hash_password(demo_account.password),
+                active=True,
+                locked=False,
+                failed_attempts=0,
+                must_change_password=False,
+                password_changed_at=now,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        added += 1
+    return added

@@ -237,3 +237,79 @@ class ObligationRow(Versioned, Base):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     measure: Mapped[MeasureRow] = relationship(back_populates="obligations", lazy="raise")
+
+
+class AccountRow(Versioned, Base):
+    """A user account: who may sign in, with which roles.
+
+    ``roles`` holds the role values separated by commas (see
+    :class:`spip_desktop.domain.security.Role`); the password is an Argon2id
+    hash, never the password itself.
+    """
+
+    __tablename__ = "account"
+
+    login: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    roles: Mapped[str] = mapped_column(String(100), nullable=False)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class SettingRow(Base):
+    """One service-wide setting (see :mod:`spip_desktop.domain.service_settings`)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class AuditEntryRow(Base):
+    """One entry of the append-only, hash-chained audit trail.
+
+    The database refuses updates and deletes on this table (triggers); only
+    the retention prune, recorded in the chain itself, lifts that for its own
+    transaction. ``person_id`` has no foreign key: entries outlive a purge.
+    """
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    actor_login: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    actor_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(30), nullable=False)
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    summary: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    changes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+    __table_args__ = (
+        Index("ix_audit_entry_object", "object_type", "object_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class AuditAnchorRow(Base):
+    """Where the chain starts after a prune: the hash the first kept entry links to."""
+
+    __tablename__ = "audit_anchor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_kept_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    anchor_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    pruned: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)

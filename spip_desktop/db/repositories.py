@@ -121,7 +121,7 @@ def _to_establishment(row: m.EstablishmentRow) -> Establishment:
 RowT = TypeVar("RowT", bound=m.Versioned)
 
 
-def _checked(row: RowT | None, version: int, message: str) -> RowT:
+def checked(row: RowT | None, version: int, message: str) -> RowT:
     """The row, if it still exists at the version the user read (optimistic locking)."""
     if row is None:
         raise NotFound(message)
@@ -307,7 +307,7 @@ class PersonRepository:
 
     def _locked(self, person_id: int, version: int) -> m.PersonRow:
         row = self.session.get(m.PersonRow, person_id)
-        row = _checked(row, version, "Ce dossier n'existe plus.")
+        row = checked(row, version, "Ce dossier n'existe plus.")
         return row
 
 
@@ -350,7 +350,7 @@ class MeasureRepository:
             .where(m.MeasureRow.id == measure_id)
             .options(selectinload(m.MeasureRow.obligations))
         )
-        row = _checked(row, version, "Cette mesure n'existe plus.")
+        row = checked(row, version, "Cette mesure n'existe plus.")
         for name, value in _measure_values(draft).items():
             setattr(row, name, value)
         row.obligations = _obligation_rows(draft.obligations)
@@ -360,7 +360,7 @@ class MeasureRepository:
 
     def delete(self, measure_id: int, version: int) -> int:
         row = self.session.get(m.MeasureRow, measure_id)
-        row = _checked(row, version, "Cette mesure n'existe plus.")
+        row = checked(row, version, "Cette mesure n'existe plus.")
         person_id = row.person_id
         self.session.execute(delete(m.ObligationRow).where(m.ObligationRow.measure_id == row.id))
         self.session.execute(
@@ -455,7 +455,7 @@ class ReferenceRepository:
             self.session.add(row)
         else:
             row = self.session.get(model, row_id)
-            row = _checked(row, version, "Cette fiche n'existe plus.")
+            row = checked(row, version, "Cette fiche n'existe plus.")
             for name, value in values.items():
                 setattr(row, name, value)
         self.session.flush()

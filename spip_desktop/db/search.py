@@ -21,11 +21,14 @@ from sqlalchemy.orm import Session
 from .models import PersonRow
 
 FTS_TABLE = "person_fts"
+#: PostgreSQL's trigram index on ``person.search_text`` (migration 0002).
+TRIGRAM_INDEX = "ix_person_search_trgm"
 
 
-def is_search_object(table_name: str | None) -> bool:
-    """True for the FTS5 table and its shadow tables, which alembic must not manage."""
-    return bool(table_name) and str(table_name).startswith(FTS_TABLE)
+def is_search_object(name: str | None) -> bool:
+    """True for the search structures the models cannot describe and alembic must not manage:
+    the FTS5 table and its shadow tables (SQLite), the trigram index (PostgreSQL)."""
+    return bool(name) and (str(name).startswith(FTS_TABLE) or name == TRIGRAM_INDEX)
 
 
 @contextmanager

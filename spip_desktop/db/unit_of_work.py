@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain.errors import DuplicateValue, EditConflict, SpipError
+from .accounts import AccountRepository, SettingsRepository
+from .audit import AuditRepository
 from .engine import classify_error, describe, read_only_engine
 from .repositories import MeasureRepository, PersonRepository, ReferenceRepository
 
@@ -21,6 +23,9 @@ class UnitOfWork:
     persons: PersonRepository
     measures: MeasureRepository
     reference: ReferenceRepository
+    audit: AuditRepository
+    accounts: AccountRepository
+    settings: SettingsRepository
 
     def __init__(self, factory: sessionmaker[Session], where: str) -> None:
         self._factory = factory
@@ -31,6 +36,9 @@ class UnitOfWork:
         self.persons = PersonRepository(self.session)
         self.measures = MeasureRepository(self.session)
         self.reference = ReferenceRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        self.accounts = AccountRepository(self.session)
+        self.settings = SettingsRepository(self.session)
         return self
 
     def __exit__(

@@ -5,6 +5,8 @@ Any layer may raise them; the interface shows :attr:`SpipError.message` as is.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .validation import ValidationResult
 
 
@@ -37,14 +39,25 @@ class DuplicateValue(SpipError):
 
 
 class EditConflict(SpipError):
-    """Someone saved the same record since it was opened (optimistic locking)."""
+    """Someone saved the same record since it was opened (optimistic locking).
 
-    def __init__(self) -> None:
+    The services fill in what the user needs to choose: the record as it is now
+    (``current``), and who saved it last and when.
+    """
+
+    def __init__(
+        self, current: object = None, changed_by: str = "", changed_at: datetime | None = None
+    ) -> None:
+        who = f" par {changed_by}" if changed_by else " par ailleurs"
+        when = f" le {changed_at:%d/%m/%Y} à {changed_at:%H:%M}" if changed_at is not None else ""
         super().__init__(
-            "Ce dossier a été modifié par ailleurs depuis que vous l'avez ouvert. "
-            "Vos saisies sont conservées : rechargez le dossier pour voir l'autre "
-            "modification, puis reportez vos changements."
+            f"Ce dossier a été modifié{who}{when} depuis que vous l'avez ouvert. "
+            "Vos saisies sont conservées : comparez-les avec la version enregistrée "
+            "avant de choisir."
         )
+        self.current = current
+        self.changed_by = changed_by
+        self.changed_at = changed_at
 
 
 class DatabaseUnavailable(SpipError):
@@ -53,3 +66,24 @@ class DatabaseUnavailable(SpipError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class PermissionDenied(SpipError):
+    """The signed-in user's role does not allow this (the interface should not have offered it)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or "Votre rôle ne vous permet pas de faire cela.")
+
+
+class NotSignedIn(SpipError):
+    def __init__(self) -> None:
+        super().__init__("Votre session est fermée : reconnectez-vous.")
+
+
+class LoginRefused(SpipError):
+    """Sign-in refused; ``retry_after`` seconds must pass before the next attempt."""
+
+    def __init__(self, message: str, retry_after: int = 0, locked: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.locked = locked

@@ -172,6 +172,8 @@ class PersonFile:
     antenne: Antenne | None
     establishment: Establishment | None
     key_dates: KeyDates
+    #: The reader's role shows identity and dates only: ``measures`` is left empty.
+    details_hidden: bool = False
 
 
 class PersonRow(NamedTuple):

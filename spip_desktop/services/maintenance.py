@@ -12,6 +12,7 @@ from ..db import models as m
 from ..db.engine import classify_error, describe
 from ..domain.errors import SpipError
 from ..domain.model import CheckReport
+from .passwords import fast_passwords
 
 
 class MaintenanceService:
@@ -53,4 +54,10 @@ class MaintenanceService:
                 "Cette base contient déjà des personnes : les données de démonstration "
                 "ne s'ajoutent qu'à une base vide. Choisissez un autre fichier avec --db."
             )
-        return demo.populate(self._engine, persons, seed, self._today(), progress)
+        summary = demo.populate(self._engine, persons, seed, self._today(), progress)
+        with self._engine.begin() as connection:
+            if connection.scalar(select(func.count()).select_from(m.AccountRow)) == 0:
+                # The demo passwords are published on the sign-in screen: a cheap hash
+                # loses nothing, and the first sign-in upgrades it to the standard cost.
+                demo.add_demo_accounts(connection, fast_passwords().hash)
+        return summary

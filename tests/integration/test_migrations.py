@@ -123,8 +123,8 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_test"
-down_revision = "0001"
+revision = "next_test"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -146,29 +146,29 @@ def test_an_older_database_is_backed_up_then_upgraded_without_losing_a_row(
     """A file filled at the previous revision keeps every row through an upgrade."""
     import shutil
 
-    from spip_desktop.bootstrap import open_services
     from spip_desktop.db import migrate
     from spip_desktop.domain.model import PersonQuery
     from spip_desktop.settings import Settings
-    from tests.conftest import fixed_today, person_draft
+    from tests.conftest import open_test_services, person_draft
 
     path = tmp_path / "ancienne.sqlite3"
     settings = Settings(sqlite_file_url(path), False, path, tmp_path / "data")
-    services = open_services(settings, today=fixed_today)
+    services = open_test_services(settings)
     for i in range(25):
         services.persons.create(person_draft(surname=f"Nom{i}", file_number=f"A-{i:03d}"))
     services.close()
 
+    previous = migrate.SCHEMA_HEAD
     scripts = tmp_path / "migrations"
     shutil.copytree(migrations_dir(), scripts)
-    (scripts / "versions" / "0002_test.py").write_text(NEXT_REVISION)
+    (scripts / "versions" / "next_test.py").write_text(NEXT_REVISION.replace("{head}", previous))
     monkeypatch.setattr(migrate, "migrations_dir", lambda: scripts)
-    monkeypatch.setattr(migrate, "SCHEMA_HEAD", "0002_test")
+    monkeypatch.setattr(migrate, "SCHEMA_HEAD", "next_test")
 
-    services = open_services(settings, today=fixed_today)
+    services = open_test_services(settings)
     try:
         outcome = services.upgrade
-        assert (outcome.from_revision, outcome.to_revision) == ("0001", "0002_test")
+        assert (outcome.from_revision, outcome.to_revision) == (previous, "next_test")
         assert outcome.backup is not None and outcome.backup.parent == settings.backup_dir
         assert services.persons.count(PersonQuery()) == 25
         assert services.persons.list_page(PersonQuery(text="nom7")).rows[0].surname == "Nom7"
@@ -178,4 +178,47 @@ def test_an_older_database_is_backed_up_then_upgraded_without_losing_a_row(
         services.close()
     with sqlite3.connect(outcome.backup) as backup:
         assert backup.execute("SELECT count(*) FROM person").fetchone() == (25,)
-        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == (previous,)
+
+
+def test_a_database_filled_at_revision_0001_gains_the_audit_trail_and_keeps_its_people(
+    tmp_path: Path,
+) -> None:
+    """The real 0001 -> 0002 step: rows written by the first version survive, search works,
+    and the new audit table refuses updates and deletes."""
+    from spip_desktop.domain.model import PersonQuery
+    from spip_desktop.settings import Settings
+    from tests.conftest import open_test_services
+
+    path = tmp_path / "v1.sqlite3"
+    engine = create_engine_for(sqlite_file_url(path))
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+    engine.dispose()
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO person (id, file_number, surname, usage_name, given_names, birth_place,"
+            " address, postal_code, city, phone, email, appi_number, ecrou_number, regime,"
+            " closure_note, sort_key, given_sort_key, search_text, version, created_at,"
+            " updated_at) VALUES (?, ?, ?, '', 'Jean', '', '', '', '', '', '', '', '', 'ouvert',"
+            " '', ?, ?, ?, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            [(i, f"V1-{i}", f"Lefèvre{i}", f"lefevre{i}", f"lefevre{i}", f"lefevre{i} jean v1 {i}")
+             for i in range(1, 41)],
+        )  # fmt: skip
+
+    settings = Settings(sqlite_file_url(path), False, path, tmp_path / "data")
+    services = open_test_services(settings)
+    try:
+        assert services.upgrade.from_revision == "0001"
+        assert services.upgrade.backup is not None
+        assert services.persons.count(PersonQuery()) == 40
+        assert services.persons.list_page(PersonQuery(text="lefèvre17")).rows[0].id == 17
+        services.persons.get_file(17)  # recorded in the new audit trail
+    finally:
+        services.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM audit_entry").fetchone() == (1,)
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            db.execute("UPDATE audit_entry SET summary = 'x'")
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            db.execute("DELETE FROM audit_entry")

@@ -156,7 +156,10 @@ def test_a_stale_edit_is_refused_and_changes_nothing(
             first.person.version,
             person_draft(surname="Martin", given_names="Hélène", file_number="2026-000999"),
         )
-    assert "modifié par ailleurs" in caught.value.message
+    conflict = caught.value
+    assert "modifié par Diane DIRECTRICE le" in conflict.message
+    assert conflict.changed_by == "Diane DIRECTRICE"
+    assert conflict.current.person.draft.given_names == "Hélène, Marie"  # what to compare with
     current = services.persons.get_file(person_id)
     assert current.person.draft.given_names == "Hélène, Marie"
     assert current.person.version == first.person.version + 1

@@ -1,0 +1,121 @@
+"""Plain data that the PDF builders of :mod:`spip_desktop.reports` take.
+
+Services fill these frozen dataclasses from the database (already formatted
+where the text is free-form) and hand them to a builder, which returns the PDF
+bytes. Nothing here knows about ReportLab.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from .enums import LabelledEnum
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The issuing service, printed at the top of the first page of every document.
+
+    Attributes:
+        service_name: e.g. ``"SPIP de la Gironde"``.
+        address_lines: postal address, one line each, printed under the name.
+        city: where documents are made (``"Fait à Bordeaux, le ..."``).
+        logo_path: the service's own logo (PNG or JPEG), printed top right;
+            ``None``, a missing file or an unsupported format gives a text-only header.
+        service_code: the service's short code (the *département* number, e.g. ``"33"``).
+    """
+
+    service_name: str
+    address_lines: tuple[str, ...] = ()
+    city: str = ""
+    logo_path: Path | None = None
+    service_code: str = ""
+
+
+@dataclass(frozen=True)
+class PrintStamp:
+    """Who printed a document and when, repeated in the footer of every page.
+
+    Printed as ``Édité le 27/11/2026 à 14:05 par Élodie LEFÈVRE — page 1 sur 3``.
+    """
+
+    generated_at: datetime
+    generated_by: str
+
+
+class PurgeAction(LabelledEnum):
+    """What the retention job did to the files that were due."""
+
+    PURGE = ("purge", "Suppression définitive")
+    ANONYMISATION = ("anonymisation", "Anonymisation")
+
+
+@dataclass(frozen=True)
+class PurgeCertificate:
+    """Proof that the files past their retention period were purged or anonymised.
+
+    It names files by number only: never a person's name or any other identity field.
+
+    Attributes:
+        number: the certificate's unique number.
+        action: purge (rows deleted) or anonymisation (identity erased).
+        retention_years: data is kept this many years after the end of the last measure.
+        cutoff: files whose last measure ended before this date were processed.
+        file_numbers: the numbers of the files processed, in the order to print.
+        counts: French label of a kind of record and how many rows were processed,
+            e.g. ``(("Personnes", 12), ("Mesures", 30))``.
+        performed_at: when the operation ran.
+        performed_by: the display name of the administrator who ran it.
+    """
+
+    number: str
+    action: PurgeAction
+    retention_years: int
+    cutoff: date
+    file_numbers: tuple[str, ...]
+    counts: tuple[tuple[str, int], ...]
+    performed_at: datetime
+    performed_by: str
+
+    def __post_init__(self) -> None:
+        if self.retention_years < 1:
+            raise ValueError("retention_years must be at least 1")
+        if any(count < 0 for _, count in self.counts):
+            raise ValueError("counts cannot be negative")
+
+
+@dataclass(frozen=True)
+class AccessSection:
+    """One table of a subject access report (identity, measures, attendance, ...).
+
+    Cells are already formatted French strings; every row has one cell per column.
+    """
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.columns:
+            raise ValueError(f"section {self.title!r} has no column")
+        for index, row in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise ValueError(
+                    f"section {self.title!r}, row {index}: {len(row)} cells "
+                    f"for {len(self.columns)} columns"
+                )
+
+
+@dataclass(frozen=True)
+class SubjectAccessReport:
+    """Everything held about one person, for the right of access.
+
+    Attributes:
+        person_label: e.g. ``"Jean DUPONT — dossier 2026-000001"``.
+        sections: printed in this order; an empty section prints "Aucune donnée.".
+    """
+
+    person_label: str
+    sections: tuple[AccessSection, ...]
