@@ -23,11 +23,17 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from . import resources
-from .domain.errors import SpipError
+from .domain.audit import ChainReport
+from .domain.backup_policy import BackupReason
+from .domain.errors import DatabaseUnavailable, SpipError
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .bootstrap import Services
     from .ui.main_window import MainWindow as MainWindowType
+
+#: Hours between two automatic backups while the window is open.
+PERIODIC_HOURS = 4
 
 log = logging.getLogger(__name__)
 
@@ -142,12 +148,58 @@ def run(settings: Settings) -> int:
     on_painted = _startup_probe(app, window, Path(probe_path)) if probe_path else None
     exit_code = [0]
 
-    def opened(services: object) -> None:
-        window.attach(services)  # type: ignore[arg-type]
-        app.aboutToQuit.connect(services.close)  # type: ignore[attr-defined]
+    opened_services: list[Services] = []
+
+    def opened(services: Services) -> None:
+        opened_services.append(services)
+        window.attach(services)
         settle_long_lived_objects()
+        runner.run(services.audit.verify, audit_checked, lambda e: log.error("audit verify: %s", e))
+        periodic.timeout.connect(
+            lambda: runner.run(
+                lambda: services.backups.create_automatic(BackupReason.PERIODIC),
+                lambda info: log.info("periodic backup %s", info and info.path),
+            )
+        )
+        periodic.start()
+
+    def audit_checked(report: ChainReport) -> None:
+        if report.ok:
+            log.info("audit chain verified: %s entries", report.checked)
+            return
+        log.error("audit chain broken at entry %s: %s", report.broken_id, report.reason)
+        prompter.error(
+            "Journal d'audit altéré",
+            report.message() + "\nPrévenez l'administrateur du service : l'application "
+            "reste utilisable, mais la traçabilité doit être examinée.",
+        )
+
+    def offer_restore(error: DatabaseUnavailable) -> bool:
+        """A damaged base: offer the newest sound backup (the damaged file is kept aside)."""
+        from .db.backups import latest_good_backup
+
+        backup = latest_good_backup(settings.backup_dir)
+        if backup is None or settings.demo:
+            return False
+        when = backup.created_at.astimezone().strftime("%d/%m/%Y à %H:%M")
+        if not prompter.confirm(
+            "Base de données endommagée",
+            f"{error.message}\n\nLa dernière sauvegarde valable date du {when} "
+            f"({backup.person_count} personnes). La restaurer maintenant ? La base "
+            "endommagée est conservée à part, rien n'est effacé.",
+            yes="Restaurer cette sauvegarde",
+            no="Quitter",
+        ):
+            return False
+        from .bootstrap import restore_database
+
+        runner.run(lambda: restore_database(settings, backup.path)[0], opened, failed)
+        return True
 
     def failed(error: BaseException) -> None:
+        corrupt = isinstance(error, DatabaseUnavailable) and error.reason == "corrupt"
+        if corrupt and offer_restore(error):  # type: ignore[arg-type]  # corrupt => DatabaseUnavailable
+            return
         if isinstance(error, SpipError):
             message = error.message
         else:
@@ -180,10 +232,32 @@ def run(settings: Settings) -> int:
             return
         runner.run(open_database, opened, failed)
 
+    periodic = QTimer()
+    periodic.setInterval(PERIODIC_HOURS * 3600 * 1000)
     first_paint = _FirstPaint(start)
     app.installEventFilter(first_paint)
     window.show()
     code = app.exec()
     app.removeEventFilter(first_paint)
+    periodic.stop()
     runner.shutdown()
+    for services in opened_services:
+        back_up_at_exit(services)
     return exit_code[0] or code
+
+
+def back_up_at_exit(services: Services) -> None:
+    """The backup at exit: the window is gone, so nobody waits on it."""
+    try:
+        info = services.backups.create_automatic(BackupReason.EXIT)
+        if info is not None:
+            log.info("backup at exit: %s", info.path)
+    except SpipError as error:
+        log.error("backup at exit failed: %s", error.message)
+    finally:
+        if services.session.user is not None and not services.session.user.system:
+            try:
+                services.accounts.logout()
+            except SpipError as error:
+                log.warning("sign-out at exit not recorded: %s", error.message)
+        services.close()

@@ -10,17 +10,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine
 
+from .db import backups
 from .db.engine import create_engine_for, describe, probe, sqlite_path
+from .db.filesystems import network_filesystem
 from .db.migrate import UpgradeOutcome, upgrade_to_head
 from .db.unit_of_work import UnitOfWorkFactory
 from .domain.audit import AuditAction, AuditEvent
+from .domain.backup_policy import BackupInfo
 from .domain.errors import DatabaseUnavailable, SpipError
 from .domain.security import User
 from .services.accounts import AccountService
 from .services.audit import AuditService
+from .services.backups import SERVER_MODE, BackupService, known_revisions, restore_event
 from .services.base import UserSession
 from .services.maintenance import MaintenanceService
 from .services.passwords import Passwords
@@ -42,6 +47,7 @@ class Services:
     accounts: AccountService
     service_settings: SettingsService
     audit: AuditService
+    backups: BackupService
     session: UserSession
     factory: UnitOfWorkFactory
     engine: Engine
@@ -78,12 +84,15 @@ def open_services(
     migrate: bool = True,
     writable: bool = True,
     passwords: Passwords | None = None,
+    check_first: bool = True,
 ) -> Services:
     """Open the database, upgrade it (backup first) and build the services.
 
     Raises :class:`DatabaseUnavailable` with a French sentence on any problem.
     """
     path = sqlite_path(settings.database_url)
+    if path is not None:
+        _refuse_network_share(path)
     if path is not None and not path.parent.exists():
         if settings.explicit_file is not None:
             raise DatabaseUnavailable(
@@ -94,6 +103,8 @@ def open_services(
     engine = create_engine_for(settings.database_url)
     try:
         probe(engine, write=writable)
+        if path is not None and check_first:
+            _quick_check(engine, settings)
         outcome = upgrade_to_head(engine, settings.backup_dir) if migrate else None
     except BaseException:
         engine.dispose()
@@ -107,6 +118,7 @@ def open_services(
         accounts=AccountService(factory, today, session, passwords or Passwords()),
         service_settings=SettingsService(factory, today, session),
         audit=AuditService(factory, today, session, engine),
+        backups=BackupService(factory, today, session, engine, settings.backup_dir),
         session=session,
         factory=factory,
         engine=engine,
@@ -117,3 +129,50 @@ def open_services(
         log.info("filling the demonstration database")
         services.maintenance.generate_demo(DEMO_PERSONS, DEMO_SEED)
     return services
+
+
+def restore_database(settings: Settings, backup: Path) -> tuple[Services, BackupInfo | None]:
+    """Replace the SQLite base with ``backup`` (checked first; the current base is backed
+    up first, or set aside when damaged), then open it; the restore goes into its trail.
+
+    Works on a damaged base, which :func:`open_services` refuses to open.
+    """
+    live = sqlite_path(settings.database_url)
+    if live is None:
+        raise SpipError(SERVER_MODE)
+    _refuse_network_share(live)
+    safety = backups.restore_backup(live, backup, settings.backup_dir, known_revisions())
+    services = open_services(settings)
+    user = services.sign_in_command_line(f"restore {backup}")
+    with services.factory() as uow:
+        uow.audit.record(restore_event(backup, safety), user)
+        uow.commit()
+    return services, safety
+
+
+def _refuse_network_share(path: Path) -> None:
+    """SQLite's WAL mode corrupts a file shared over the network: point to the server mode."""
+    kind = network_filesystem(path.parent if not path.exists() else path)
+    if kind is not None:
+        raise DatabaseUnavailable(
+            "network_share",
+            f"La base « {path} » est sur un partage réseau ({kind}). Une base SQLite ne doit "
+            "pas être ouverte à travers le réseau : plusieurs postes l'abîmeraient. Pour "
+            "travailler à plusieurs, installez le mode serveur (PostgreSQL) décrit dans le "
+            "guide, ou copiez la base sur ce poste.",
+        )
+
+
+def _quick_check(engine: Engine, settings: Settings) -> None:
+    """``PRAGMA quick_check`` at every start: a damaged base opens nothing."""
+    with engine.connect() as connection:
+        rows = [str(r[0]) for r in connection.exec_driver_sql("PRAGMA quick_check")]
+        connection.rollback()
+    if rows != ["ok"]:
+        log.error("quick_check failed: %s", rows[:10])
+        raise DatabaseUnavailable(
+            "corrupt",
+            f"La base de données {describe(settings.database_url)} est endommagée : "
+            "elle n'a pas été ouverte, pour ne rien aggraver. Restaurez la dernière "
+            "sauvegarde valable.",
+        )

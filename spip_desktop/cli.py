@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .domain.dates import format_count, plural
+from .domain.backup_policy import BackupInfo
+from .domain.dates import format_count, format_size, plural
 from .domain.errors import SpipError
 from .logs import setup_logging
 from .settings import DEMO_SEED, Settings, resolve
@@ -145,13 +146,89 @@ def build_parser() -> argparse.ArgumentParser:
             "est intègre, 1 sinon."
         ),
     )
+    backup = commands.add_parser(
+        "backup",
+        help="sauvegarder la base (API de sauvegarde de SQLite)",
+        description=(
+            "Copie cohérente de la base, même ouverte par l'application, vérifiée après "
+            "écriture. Sans --out, elle rejoint les sauvegardes du poste."
+        ),
+    )
+    backup.add_argument("--out", metavar="FICHIER", type=Path, help="fichier de sauvegarde")
+    restore = commands.add_parser(
+        "restore",
+        help="restaurer une sauvegarde",
+        description=(
+            "Remplace la base par une sauvegarde, après l'avoir vérifiée et après une "
+            "sauvegarde de sécurité de la base actuelle. Demande confirmation."
+        ),
+    )
+    restore.add_argument("file", metavar="FICHIER", type=Path, help="la sauvegarde à restaurer")
+    restore.add_argument(
+        "--yes", action="store_true", help="ne pas demander de confirmation (scripts)"
+    )
     return parser
+
+
+def _describe_backup(info: BackupInfo) -> str:
+    when = info.created_at.astimezone().strftime("%d/%m/%Y à %H:%M")
+    return (
+        f"sauvegarde du {when} ({info.reason.label}), {format_size(info.size_bytes)}, "
+        f"{plural(info.person_count, 'personne')}, {plural(info.measure_count, 'mesure')}, "
+        f"{plural(info.audit_entries, 'entrée', 'entrées')} d'audit"
+    )
+
+
+def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from .bootstrap import open_services
+    from .domain.backup_policy import BackupReason
+
+    services = open_services(settings)
+    try:
+        services.sign_in_command_line("backup" + (f" --out {args.out}" if args.out else ""))
+        info: BackupInfo | None
+        if args.out is not None:
+            info = services.backups.export_to(args.out)
+        else:
+            info = services.backups.create_automatic(BackupReason.MANUAL)
+    finally:
+        services.close()
+    if info is None:
+        from .services.backups import SERVER_MODE
+
+        raise SpipError(SERVER_MODE)
+    print(f"Sauvegarde écrite : {info.path}")
+    print(f"  {_describe_backup(info)} ; intégrité vérifiée.")
+    return EXIT_OK
+
+
+def _cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from .bootstrap import restore_database
+    from .db.backups import inspect_backup
+    from .services.backups import known_revisions
+
+    info = inspect_backup(args.file, known_revisions())
+    print(f"À restaurer : {args.file}")
+    print(f"  {_describe_backup(info)}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise SpipError("Confirmation impossible sans terminal : ajoutez --yes pour restaurer.")
+        answer = input("Remplacer la base actuelle par cette sauvegarde ? [o/N] ")
+        if answer.strip().lower() not in ("o", "oui", "y", "yes"):
+            print("Restauration annulée : rien n'a changé.")
+            return EXIT_FAILURE
+    services, safety = restore_database(settings, args.file)
+    services.close()
+    if safety is not None:
+        print(f"Base actuelle sauvegardée d'abord : {safety.path}")
+    print("Restauration terminée.")
+    return EXIT_OK
 
 
 def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from .bootstrap import open_services
 
-    services = open_services(settings, migrate=False, writable=False)
+    services = open_services(settings, migrate=False, writable=False, check_first=False)
     try:
         report = services.audit.verify()
         services.sign_in_command_line("audit verify")
@@ -194,7 +271,7 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     path = sqlite_path(settings.database_url)
     if path is not None and not path.exists():
         raise SpipError(f"Le fichier de base de données « {path} » est introuvable.")
-    services = open_services(settings, migrate=False, writable=False)
+    services = open_services(settings, migrate=False, writable=False, check_first=False)
     try:
         report = services.maintenance.check()
         services.sign_in_command_line("check")
@@ -223,6 +300,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "demo": _cmd_demo,
     "check": _cmd_check,
     "audit": _cmd_audit,
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
 }
 
 

@@ -87,3 +87,15 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """``1 personne``, ``12 personnes``, ``0 personne`` (French: 0 and 1 are singular)."""
     word = singular if abs(count) < 2 else (plural_form or singular + "s")
     return f"{format_count(count)} {word}"
+
+
+def format_size(size_bytes: int) -> str:
+    """``850 octets``, ``12,4 Ko``, ``186,2 Mo``, ``1,3 Go`` (French units, decimal comma)."""
+    if size_bytes < 1024:
+        return plural(size_bytes, "octet")
+    value = float(size_bytes)
+    for unit in ("Ko", "Mo", "Go", "To"):
+        value /= 1024
+        if value < 1024 or unit == "To":
+            break
+    return f"{value:.1f}".replace(".", ",") + f"\u00a0{unit}"

@@ -1,4 +1,11 @@
-"""The main window: navigation, the list and open files, reference data, demo banner."""
+"""The main window: sign-in, navigation by role, the list and open files, the lock.
+
+Screens: the *gate* (opening, first administrator, sign-in) and the
+*workspace* (sidebar + pages). The sidebar offers what the signed-in user's
+roles allow (see :mod:`spip_desktop.domain.security`); the services refuse the
+rest anyway. Inactivity lays :class:`~spip_desktop.ui.lock.ScreenLock` over
+every window without closing anything.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QTabBar,
     QTabWidget,
@@ -24,7 +33,10 @@ from PySide6.QtWidgets import (
 
 from ..domain.errors import SpipError
 from ..domain.model import PersonFile, PersonQuery, ReferenceData
+from ..domain.security import LOCK_MINUTES_DEFAULT, Permission, User
+from ..domain.service_settings import ServiceSettings
 from .backend import Backend
+from .lock import InactivityWatcher, ScreenLock
 from .prompter import Prompter
 from .tasks import TaskRunner
 
@@ -39,13 +51,16 @@ APP_TITLE = "SPIP Desktop"
 
 class MainWindow(QMainWindow):
     """Signals:
-    ready(): the database is open and the first page of the list is shown.
+    ready(): the first screen that takes input is shown (sign-in, or the list's first page).
     """
 
     ready = Signal()
 
-    SECTION_PERSONS = 0
-    SECTION_REFERENCE = 1
+    SECTION_PERSONS = "persons"
+    SECTION_REFERENCE = "reference"
+    SECTION_ACCOUNTS = "accounts"
+    SECTION_AUDIT = "audit"
+    SECTION_BACKUPS = "backups"
 
     def __init__(
         self,
@@ -61,6 +76,9 @@ class MainWindow(QMainWindow):
         self.demo = demo
         self._today = today
         self.backend: Backend | None = None
+        self.user: User | None = None
+        self.service_settings = ServiceSettings()
+        self.sections: list[str] = []
         self.reference = ReferenceData()
         self.persons_model: PersonListModel | None = None
         self.persons_page: PersonsPage | None = None
@@ -71,9 +89,6 @@ class MainWindow(QMainWindow):
 
         self.nav_list = QListWidget()
         self.nav_list.setObjectName("navList")
-        for text in ("Personnes suivies", "Référentiel du service"):
-            QListWidgetItem(text, self.nav_list)
-        self.nav_list.setCurrentRow(0)
         self.nav_list.currentRowChanged.connect(self._on_nav_list_current_row_changed)
         brand = QLabel("SPIP Desktop")
         brand.setObjectName("brand")
@@ -91,6 +106,15 @@ class MainWindow(QMainWindow):
         side.addWidget(brand_sub)
         side.addSpacing(18)
         side.addWidget(self.nav_list, 1)
+        self.user_label = QLabel()
+        self.user_label.setObjectName("userLabel")
+        self.user_label.setWordWrap(True)
+        self.sign_out_button = QPushButton("Se déconnecter")
+        self.sign_out_button.setObjectName("sideButton")
+        self.sign_out_button.clicked.connect(self.sign_out)
+        side.addWidget(self.user_label)
+        side.addWidget(self.sign_out_button, 0, Qt.AlignmentFlag.AlignLeft)
+        side.addSpacing(8)
         side.addWidget(self.database_label)
 
         self.file_tabs = QTabWidget()
@@ -99,15 +123,8 @@ class MainWindow(QMainWindow):
         self.file_tabs.setMovable(True)
         self.file_tabs.setDocumentMode(True)
         self.file_tabs.tabCloseRequested.connect(self._on_file_tabs_tab_close_requested)
-        self.loading_label = QLabel("Ouverture de la base de données…")
-        self.loading_label.setObjectName("loadingLabel")
-        self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.file_tabs.addTab(self.loading_label, "Personnes suivies")
-        self._make_list_tab_permanent()
 
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.file_tabs)
-        self.stack.addWidget(QWidget())
 
         content = QWidget()
         content_layout = QVBoxLayout(content)
@@ -123,13 +140,25 @@ class MainWindow(QMainWindow):
             content_layout.addWidget(banner)
         content_layout.addWidget(self.stack, 1)
 
-        central = QWidget()
-        row = QHBoxLayout(central)
+        self.workspace = QWidget()
+        row = QHBoxLayout(self.workspace)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(sidebar)
         row.addWidget(content, 1)
-        self.setCentralWidget(central)
+        self.gate_label = QLabel("Ouverture de la base de données…")
+        self.gate_label.setObjectName("loadingLabel")
+        self.gate_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.gate = QStackedWidget()
+        self.gate.addWidget(self.gate_label)
+        self.screens = QStackedWidget()
+        self.screens.addWidget(self.gate)
+        self.screens.addWidget(self.workspace)
+        self.setCentralWidget(self.screens)
+        self.watcher = InactivityWatcher(LOCK_MINUTES_DEFAULT, self)
+        self.watcher.idle.connect(self.lock)
+        self.screen_lock = ScreenLock(self, self._make_unlock_form)
+        self.sign_in_page: QWidget | None = None
         self.statusBar().showMessage("Démarrage…")
         self.busy_label = QLabel("Chargement…")
         self.busy_label.setObjectName("busyLabel")
@@ -137,10 +166,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_label)
         runner.busy_changed.connect(self.busy_label.setVisible)
 
-        QShortcut(QKeySequence.StandardKey.New, self, self.new_file)
-        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
-        QShortcut(QKeySequence("Ctrl+W"), self, self.close_current_file)
-        QShortcut(QKeySequence("Escape"), self, self._on_escape)
+        self.shortcuts = [
+            QShortcut(QKeySequence.StandardKey.New, self, self.new_file),
+            QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search),
+            QShortcut(QKeySequence("Ctrl+W"), self, self.close_current_file),
+            QShortcut(QKeySequence("Escape"), self, self._on_escape),
+            QShortcut(QKeySequence("Ctrl+L"), self, self.lock),
+        ]
+        self._set_shortcuts_enabled(False)
 
     # -- start-up -------------------------------------------------------------------
     def _make_list_tab_permanent(self) -> None:
@@ -151,39 +184,234 @@ class MainWindow(QMainWindow):
                 button.resize(0, 0)
                 button.hide()
 
-    def attach(self, backend: Backend) -> None:
-        """Wire the open database: build the list and reference pages, load the first page."""
-        # The pages are imported here, after the first frame, not before it.
-        from .person_list_model import PersonListModel
-        from .persons_page import PersonsPage
-        from .reference_page import ReferencePage
-
+    def attach(self, backend: Backend, user: User | None = None) -> None:
+        """Wire the open database, then ask who is there (or enter as ``user`` at once)."""
         self.backend = backend
         self.database_label.setText(
             ("Base de démonstration\n" if self.demo else "Base : ") + backend.database_label
         )
-        persons = backend.persons
-        self.persons_model = PersonListModel(persons.list_page, persons.count, self.runner, self)
-        self.persons_model.failed.connect(self.show_error)
-        self.persons_page = PersonsPage(self.persons_model)
-        self.persons_page.open_requested.connect(self.open_file)
-        self.persons_page.new_requested.connect(self.new_file)
-        self.file_tabs.removeTab(0)
-        self.loading_label.deleteLater()
-        self.file_tabs.insertTab(0, self.persons_page, "Personnes suivies")
-        self._make_list_tab_permanent()
-        self.file_tabs.setCurrentIndex(0)
-        self.reference_page = ReferencePage(backend.reference, self.prompter)
+        if user is not None:
+            self.enter(user)
+            return
+        self.runner.run(
+            lambda: (backend.accounts.needs_first_admin(), backend.service_settings.load()),
+            self._on_gate_checked,
+            self._on_gate_failed,
+        )
+
+    def _on_gate_checked(self, outcome: tuple[bool, ServiceSettings]) -> None:
+        first_start, settings = outcome
+        self.service_settings = settings
+        self.show_gate(first_start)
+        self.ready.emit()
+
+    def _on_gate_failed(self, error: BaseException) -> None:
+        self.gate_label.setText("La base de données n'a pas pu être lue.")
+        self.show_error(error)
+
+    def show_gate(self, first_start: bool = False) -> None:
+        """The first-administrator form on an empty base, else the sign-in form."""
+        from .sign_in import FirstAdminPage, SignInPage
+
+        assert self.backend is not None
+        if self.sign_in_page is not None:
+            self.gate.removeWidget(self.sign_in_page)
+            self.sign_in_page.deleteLater()
+        page: FirstAdminPage | SignInPage
+        if first_start:
+            page = FirstAdminPage(self.backend.accounts, self.runner)
+        else:
+            page = SignInPage(
+                self.backend.accounts, self.runner, self.service_settings.service_name, self.demo
+            )
+        page.signed_in.connect(self.enter)
+        self.sign_in_page = page
+        self.gate.addWidget(page)
+        self.gate.setCurrentWidget(page)
+        self.screens.setCurrentWidget(self.gate)
+        self.statusBar().showMessage("Identifiez-vous pour continuer.")
+
+    def enter(self, user: User) -> None:
+        """Build the workspace for ``user``'s roles and show it."""
+        from .person_list_model import PersonListModel
+        from .persons_page import PersonsPage
+        from .reference_page import ReferencePage
+
+        backend = self.backend
+        assert backend is not None
+        self.user = user
+        self.user_label.setText(f"{user.display_name}\n{user.roles_label}")
+        self._clear_workspace()
+        if user.may(Permission.PERSON_VIEW, any_person=True):
+            persons = backend.persons
+            self.persons_model = PersonListModel(
+                persons.list_page, persons.count, self.runner, self
+            )
+            self.persons_model.failed.connect(self.show_error)
+            self.persons_page = PersonsPage(self.persons_model)
+            self.persons_page.open_requested.connect(self.open_file)
+            self.persons_page.new_requested.connect(self.new_file)
+            self.persons_page.new_button.setVisible(
+                user.may(Permission.PERSON_CREATE, any_person=True)
+            )
+            self.file_tabs.insertTab(0, self.persons_page, "Personnes suivies")
+            self._make_list_tab_permanent()
+            self.file_tabs.setCurrentIndex(0)
+            self._add_section(self.SECTION_PERSONS, "Personnes suivies", self.file_tabs)
+        self.reference_page = ReferencePage(
+            backend.reference,
+            self.prompter,
+            editable=user.may(Permission.REFERENCE, any_person=True),
+        )
         self.reference_page.changed.connect(self._on_reference_changed)
-        old = self.stack.widget(self.SECTION_REFERENCE)
-        if old is not None:
-            self.stack.removeWidget(old)
-            old.deleteLater()
-        self.stack.insertWidget(self.SECTION_REFERENCE, self.reference_page)
-        self.persons_model.page_loaded.connect(self._on_first_page_loaded)
+        self._add_section(self.SECTION_REFERENCE, "Référentiel du service", self.reference_page)
+        self._add_admin_sections(user)
+        self.nav_list.setCurrentRow(0)
+        self.screens.setCurrentWidget(self.workspace)
+        self._set_shortcuts_enabled(True)
         self.runner.run(backend.reference.load, self._on_reference_changed)
-        self.persons_model.set_query(PersonQuery())
-        self.persons_page.focus_search()
+        self.runner.run(backend.service_settings.load, self._on_settings_loaded)
+        if self.persons_model is not None and self.persons_page is not None:
+            self.persons_model.page_loaded.connect(self._on_first_page_loaded)
+            self.persons_model.set_query(PersonQuery())
+            self.persons_page.focus_search()
+        else:
+            self.statusBar().showMessage(f"Connecté : {user.display_name}.", 4000)
+            self.ready.emit()
+        self.watcher.start()
+
+    def _add_admin_sections(self, user: User) -> None:
+        """Accounts, the audit trail and backups, for administrators."""
+        assert self.backend is not None
+        if user.may(Permission.ACCOUNTS, any_person=True):
+            from .accounts_page import AccountsPage
+
+            accounts = AccountsPage(
+                self.backend.accounts, self.runner, self.prompter, lambda: self.reference
+            )
+            self._add_section(self.SECTION_ACCOUNTS, "Comptes", accounts)
+        if user.may(Permission.AUDIT, any_person=True):
+            from .audit_page import AuditPage
+
+            page = AuditPage(
+                self.backend.audit,
+                self.runner,
+                with_values=user.may(Permission.PERSON_DETAILS, any_person=True),
+            )
+            self._add_section(self.SECTION_AUDIT, "Journal d'audit", page)
+        if user.may(Permission.BACKUPS, any_person=True):
+            from .backups_page import BackupsPage
+
+            backups = self.backend.backups
+            self._add_section(
+                self.SECTION_BACKUPS,
+                "Sauvegardes",
+                BackupsPage(
+                    backups, self.runner, self.prompter, backups.backup_dir, self._finish_sign_out
+                ),
+            )
+
+    def _add_section(self, key: str, label: str, page: QWidget) -> None:
+        self.sections.append(key)
+        QListWidgetItem(label, self.nav_list)
+        self.stack.addWidget(page)
+
+    def _clear_workspace(self) -> None:
+        """Forget the previous user's pages (only called with no unsaved draft left)."""
+        self.nav_list.blockSignals(True)
+        self.nav_list.clear()
+        self.nav_list.blockSignals(False)
+        self.sections = []
+        while self.stack.count():
+            page = self.stack.widget(0)
+            assert page is not None
+            self.stack.removeWidget(page)
+            if page is not self.file_tabs:
+                page.deleteLater()
+        while self.file_tabs.count():
+            widget = self.file_tabs.widget(0)
+            self.file_tabs.removeTab(0)
+            if widget is not None:
+                widget.deleteLater()
+        self.persons_model = None
+        self.persons_page = None
+        self.reference_page = None
+
+    def _on_settings_loaded(self, settings: ServiceSettings) -> None:
+        self.service_settings = settings
+        self.watcher.set_minutes(settings.lock_minutes)
+
+    # -- lock and sign-out -----------------------------------------------------------------
+    def _set_shortcuts_enabled(self, enabled: bool) -> None:
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(enabled)
+
+    def lock(self) -> None:
+        """Cover every window; unlocking returns to exactly this state."""
+        if self.user is None or self.screen_lock.locked:
+            return
+        self.watcher.stop()
+        self._set_shortcuts_enabled(False)
+        self.prompter.hold()
+        self.screen_lock.lock()
+
+    def _make_unlock_form(self) -> QWidget:
+        from .sign_in import UnlockForm
+
+        assert self.backend is not None and self.user is not None
+        form = UnlockForm(
+            self.backend.accounts.unlock,
+            self.runner,
+            self.user.display_name,
+            self._on_unlock_form_sign_out,
+        )
+        form.unlocked.connect(self._on_unlocked)
+        return form
+
+    def _on_unlocked(self, user: User) -> None:
+        self.screen_lock.unlock()
+        self._set_shortcuts_enabled(True)
+        self.prompter.release()
+        self.watcher.start()
+
+    def _on_unlock_form_sign_out(self) -> None:
+        """Changing user from the lock screen: only when nothing unsaved would be lost."""
+        unsaved = any(page.is_dirty() for page in self.file_pages())
+        if unsaved or QApplication.activeModalWidget() is not None:
+            form = self.screen_lock.form
+            message = (
+                "Des saisies ne sont pas enregistrées dans cette session : déverrouillez-la "
+                "pour les enregistrer ou les abandonner avant de changer d'utilisateur."
+            )
+            if form is not None and hasattr(form, "error_label"):
+                form.error_label.show_message(message)
+            return
+        self.screen_lock.unlock()
+        self.prompter.release()
+        self._finish_sign_out()
+
+    def sign_out(self) -> None:
+        """Leave the session: each unsaved file asks first, as closing the window does."""
+        if self.user is None:
+            return
+        for page in self.file_pages():
+            if page.is_dirty():
+                self.show_section(self.SECTION_PERSONS)
+                self.file_tabs.setCurrentWidget(page)
+                if not page.confirm_leave():
+                    return
+        self._finish_sign_out()
+
+    def _finish_sign_out(self) -> None:
+        assert self.backend is not None
+        backend = self.backend
+        self.watcher.stop()
+        self._set_shortcuts_enabled(False)
+        self.runner.run(backend.accounts.logout, lambda _: None)
+        self.user = None
+        self._clear_workspace()
+        self.user_label.clear()
+        self.show_gate(first_start=False)
 
     def _on_first_page_loaded(self) -> None:
         assert self.persons_model is not None
@@ -202,13 +430,15 @@ class MainWindow(QMainWindow):
 
     # -- navigation -------------------------------------------------------------------
     def _on_nav_list_current_row_changed(self, row: int) -> None:
-        self.stack.setCurrentIndex(max(row, 0))
+        if row >= 0:
+            self.stack.setCurrentIndex(row)
 
-    def show_section(self, section: int) -> None:
-        self.nav_list.setCurrentRow(section)
+    def show_section(self, section: str) -> None:
+        if section in self.sections:
+            self.nav_list.setCurrentRow(self.sections.index(section))
 
     def focus_search(self) -> None:
-        if self.persons_page is None:
+        if self.persons_page is None or self.screen_lock.locked:
             return
         self.show_section(self.SECTION_PERSONS)
         self.file_tabs.setCurrentIndex(0)
@@ -216,7 +446,7 @@ class MainWindow(QMainWindow):
 
     def _on_escape(self) -> None:
         """Escape on a file goes back to the list; the file stays open with its edits."""
-        if self.stack.currentIndex() == self.SECTION_PERSONS and self.file_tabs.currentIndex() > 0:
+        if self.stack.currentWidget() is self.file_tabs and self.file_tabs.currentIndex() > 0:
             self.focus_search()
 
     def file_pages(self) -> list[PersonFilePage]:
@@ -232,15 +462,17 @@ class MainWindow(QMainWindow):
     def _new_page(self) -> PersonFilePage:
         from .person_file_page import PersonFilePage
 
-        assert self.backend is not None
-        page = PersonFilePage(self.backend.persons, self.prompter, self.reference, self._today)
+        assert self.backend is not None and self.user is not None
+        page = PersonFilePage(
+            self.backend.persons, self.prompter, self.reference, self._today, self.user
+        )
         page.title_changed.connect(lambda title, p=page: self._on_page_title_changed(p, title))
         page.saved.connect(self._on_page_saved)
         return page
 
     def open_file(self, person_id: int) -> PersonFilePage | None:
         """Show a person's file: the tab already open (with its edits), or a new one."""
-        if self.backend is None:
+        if self.backend is None or self.persons_page is None:
             return None
         self.show_section(self.SECTION_PERSONS)
         for page in self.file_pages():
@@ -260,7 +492,12 @@ class MainWindow(QMainWindow):
         return page
 
     def new_file(self) -> PersonFilePage | None:
-        if self.backend is None:
+        if (
+            self.backend is None
+            or self.user is None
+            or self.persons_page is None
+            or not self.user.may(Permission.PERSON_CREATE, any_person=True)
+        ):
             return None
         self.show_section(self.SECTION_PERSONS)
         try:
@@ -317,4 +554,5 @@ class MainWindow(QMainWindow):
                     event.ignore()
                     return
         self.runner.wait()
+        self.watcher.stop()
         event.accept()

@@ -27,9 +27,12 @@ from ..domain.dates import age_on, format_date
 from ..domain.enums import ObligationType, Regime
 from ..domain.errors import DuplicateValue, EditConflict, InvalidInput, SpipError
 from ..domain.model import MeasureDraft, PersonDraft, PersonFile, ReferenceData
+from ..domain.security import Permission, User
 from ..domain.validation import ValidationResult, validate_person
+from .audit_view import HistoryPanel
 from .backend import PersonActions
 from .closure_dialog import ClosureDialog
+from .conflict_dialog import ConflictDialog
 from .measure_dialog import MeasureDialog
 from .measure_model import measure_model
 from .person_form import PersonForm
@@ -186,7 +189,8 @@ class MeasuresPanel(QWidget):
         self.table.setModel(self.model)
         self.table.setObjectName("measuresTable")
         configure_table(self.table)
-        self.table.doubleClicked.connect(self.edit_requested)
+        self.editable = True
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.add_button = QPushButton("Ajouter une mesure")
         self.add_button.setObjectName("primaryButton")
@@ -219,18 +223,30 @@ class MeasuresPanel(QWidget):
         layout.addWidget(self.obligations_label, 1)
         self._update_buttons()
 
-    def set_measures(self, file: PersonFile | None) -> None:
+    def set_measures(self, file: PersonFile | None, editable: bool = True) -> None:
         self.model.set_records(file.measures if file else ())
-        enabled = file is not None
-        self.add_button.setEnabled(enabled)
+        self.editable = editable
+        for button in (self.add_button, self.edit_button, self.delete_button):
+            button.setVisible(editable and not (file is not None and file.details_hidden))
+        self.add_button.setEnabled(file is not None)
         if file is None:
             self.empty_label.setText("Enregistrez d'abord l'identité pour ajouter des mesures.")
+        elif file.details_hidden:
+            self.empty_label.setText(
+                "Votre rôle donne accès à l'identité et aux dates clés de ce dossier, "
+                "pas au détail des mesures et des obligations."
+            )
         elif not file.measures:
             self.empty_label.setText("Aucune mesure enregistrée pour cette personne.")
+        self.table.setVisible(file is not None and not file.details_hidden)
         self.empty_label.setVisible(file is None or not file.measures)
         if self.model.rowCount() > 0:
             self.table.selectRow(0)
         self._update_buttons()
+
+    def _on_table_double_clicked(self) -> None:
+        if self.editable:
+            self.edit_requested.emit()
 
     def current_measure_row(self) -> int:
         rows = self.table.selectionModel().selectedRows()
@@ -277,9 +293,11 @@ class PersonFilePage(QWidget):
         prompter: Prompter,
         reference: ReferenceData,
         today: Callable[[], date] = date.today,
+        user: User | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._user = user
         self._actions = actions
         self._prompter = prompter
         self._today = today
@@ -308,7 +326,6 @@ class PersonFilePage(QWidget):
         actions_row.addWidget(self.closure_button)
 
         self.form = PersonForm()
-        self.form.set_reference(reference)
         self.form.changed.connect(self._on_form_changed)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -322,6 +339,10 @@ class PersonFilePage(QWidget):
         self.tabs.setObjectName("fileTabs")
         self.tabs.addTab(scroll, "Identité")
         self.tabs.addTab(self.measures, "Mesures et obligations")
+        self.history = HistoryPanel()
+        self.tabs.addTab(self.history, "Historique")
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.set_reference(reference)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
@@ -370,17 +391,53 @@ class PersonFilePage(QWidget):
 
     def set_reference(self, reference: ReferenceData) -> None:
         self.form.set_reference(reference)
+        self.history.reference = reference
+
+    def may(self, permission: Permission) -> bool:
+        """May the user do ``permission`` on this file (a new file: on anyone)?"""
+        if self._user is None:
+            return True
+        if self._file is None:
+            return self._user.may(permission, any_person=True)
+        return self._user.may(permission, self._file.person.draft.referent_id)
 
     def _show(self, file: PersonFile | None) -> None:
         if file is None:
             self.header.show_new()
         else:
             self.header.show_file(file, self._today())
-        self.measures.set_measures(file)
+        self.measures.set_measures(file, self.may(Permission.MEASURE_EDIT))
+        editable = self.may(Permission.PERSON_CREATE if file is None else Permission.PERSON_EDIT)
+        self.form.set_read_only(not editable)
+        self.save_button.setVisible(editable)
+        self.revert_button.setVisible(editable)
         closed = file is not None and file.person.is_closed
-        self.closure_button.setVisible(file is not None)
+        self.closure_button.setVisible(file is not None and self.may(Permission.FILE_CLOSE))
         self.closure_button.setText("Rouvrir le dossier" if closed else "Clôturer le dossier…")
+        history_index = self.tabs.indexOf(self.history)
+        self.tabs.setTabVisible(
+            history_index, file is not None and self.may(Permission.FILE_HISTORY)
+        )
+        self.history.clear()
+        if self.tabs.currentIndex() == history_index:
+            self._load_history()
+        if not editable:
+            self.status_label.setText(
+                "Lecture seule : votre rôle ne permet pas de modifier ce dossier."
+            )
         self._on_form_changed()
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.history:
+            self._load_history()
+
+    def _load_history(self) -> None:
+        if self._file is None:
+            return
+        try:
+            self.history.set_entries(self._actions.history(self._file.person.id))
+        except SpipError as error:
+            self.history.show_message(error.message)
 
     def _on_form_changed(self) -> None:
         dirty = self.is_dirty()
@@ -443,8 +500,7 @@ class PersonFilePage(QWidget):
             self.status_label.setText(error.message)
             return False
         except EditConflict as error:
-            self._prompter.error("Modification concurrente", error.message)
-            return False
+            return self._resolve_conflict(draft, error)
         except SpipError as error:
             self._prompter.error(
                 "Enregistrement impossible",
@@ -455,6 +511,28 @@ class PersonFilePage(QWidget):
         self.status_label.setText("Enregistré.")
         self.saved.emit(file)
         return True
+
+    def _resolve_conflict(self, mine: PersonDraft, conflict: EditConflict) -> bool:
+        """Someone saved the file meanwhile: show both versions field by field, let the user
+        choose, and save the choice over the current version. Nothing is overwritten unseen."""
+        current = conflict.current
+        if not isinstance(current, PersonFile) or self._file is None:
+            self._prompter.error("Modification concurrente", conflict.message)
+            return False
+        choice = ConflictDialog.ask(
+            self, conflict, self._file.person.draft, mine, current, self.history.reference
+        )
+        self._file = current
+        self._baseline = current.person.draft
+        self._show(current)
+        if choice is None:
+            self.form.set_draft(mine)  # keep every keystroke; the next save compares again
+            self.status_label.setText("Version enregistrée rechargée ; vos saisies sont gardées.")
+            self._on_form_changed()
+            return False
+        self.form.set_draft(choice)
+        self._on_form_changed()
+        return self.save() if self.is_dirty() else True
 
     def _remember_remote_errors(self, draft: PersonDraft, result: ValidationResult) -> None:
         local = validate_person(draft, self._today()).errors

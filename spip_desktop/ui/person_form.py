@@ -186,6 +186,21 @@ class PersonForm(QWidget):
             combo.blockSignals(False)
 
     # -- draft <-> widgets -----------------------------------------------------------
+    def set_read_only(self, read_only: bool) -> None:
+        """Identity shown but not editable (the role may read it only)."""
+        for edit in self.edits.values():
+            edit.setReadOnly(read_only)
+        self.birth_date_field.line_edit.setReadOnly(read_only)
+        self.birth_date_field.calendar_button.setEnabled(not read_only)
+        for combo in (
+            self.sex_combo,
+            self.regime_combo,
+            self.establishment_combo,
+            self.antenne_combo,
+            self.referent_combo,
+        ):
+            combo.setEnabled(not read_only)
+
     def set_draft(self, draft: PersonDraft) -> None:
         self.blockSignals(True)
         try:

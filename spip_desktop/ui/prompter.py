@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 
 class Choice(Enum):
@@ -18,6 +19,18 @@ class Prompter:
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self.parent = parent
+        self.held: list[tuple[str, str, str]] | None = None
+
+    def hold(self) -> None:
+        """While the screen is locked, keep notices for later: a box would show over the lock."""
+        if self.held is None:
+            self.held = []
+
+    def release(self) -> None:
+        """Show the notices kept while locked, in order."""
+        held, self.held = self.held or [], None
+        for kind, title, text in held:
+            (self.inform if kind == "inform" else self.error)(title, text)
 
     def _box(self, icon: QMessageBox.Icon, title: str, text: str, detail: str = "") -> QMessageBox:
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, self.parent)
@@ -26,11 +39,17 @@ class Prompter:
         return box
 
     def inform(self, title: str, text: str) -> None:
+        if self.held is not None:
+            self.held.append(("inform", title, text))
+            return
         box = self._box(QMessageBox.Icon.Information, title, text)
         box.addButton("OK", QMessageBox.ButtonRole.AcceptRole)
         box.exec()
 
     def error(self, title: str, text: str) -> None:
+        if self.held is not None:
+            self.held.append(("error", title, text))
+            return
         box = self._box(QMessageBox.Icon.Warning, title, text)
         box.addButton("OK", QMessageBox.ButtonRole.AcceptRole)
         box.exec()
@@ -58,3 +77,8 @@ class Prompter:
         if clicked is discard:
             return Choice.DISCARD
         return Choice.CANCEL
+
+    def choose_file(self, title: str, directory: Path, pattern: str) -> Path | None:
+        """A file to open, or ``None`` when the user cancels."""
+        name, _ = QFileDialog.getOpenFileName(self.parent, title, str(directory), pattern)
+        return Path(name) if name else None

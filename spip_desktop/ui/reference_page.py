@@ -215,10 +215,17 @@ class RecordTab(QWidget, Generic[T]):
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        self.editable = True
+
+    def set_editable(self, editable: bool) -> None:
+        """Read-only for roles that may not manage the reference data."""
+        self.editable = editable
+        self.add_button.setVisible(editable)
+        self.edit_button.setVisible(editable)
 
     def _on_table_double_clicked(self, index: QModelIndex) -> None:
         record = self.model.record_at(index.row())
-        if record is not None:
+        if record is not None and self.editable:
             self.edit_requested.emit(record)
 
     def _on_edit_button_clicked(self) -> None:
@@ -237,7 +244,11 @@ class ReferencePage(QWidget):
     changed = Signal(object)
 
     def __init__(
-        self, actions: ReferenceActions, prompter: Prompter, parent: QWidget | None = None
+        self,
+        actions: ReferenceActions,
+        prompter: Prompter,
+        parent: QWidget | None = None,
+        editable: bool = True,
     ) -> None:
         super().__init__(parent)
         self._actions = actions
@@ -303,6 +314,10 @@ class ReferencePage(QWidget):
             )
         )
         self.establishments_tab.edit_requested.connect(self._edit_establishment)
+        for tab in (self.antennes_tab, self.agents_tab, self.establishments_tab):
+            tab.set_editable(editable)
+        if not editable:
+            intro.setText(intro.text() + " Seule la direction les modifie.")
 
     def _antenne_name(self, agent: Agent) -> str:
         antenne = self._reference.antenne(agent.antenne_id)

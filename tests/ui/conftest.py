@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -33,6 +34,12 @@ class FakePrompter(Prompter):
     def confirm(self, title: str, text: str, yes: str = "Oui", no: str = "Annuler") -> bool:
         self.asked.append((title, text))
         return bool(self._next(True))
+
+    def choose_file(self, title: str, directory: Path, pattern: str) -> Path | None:
+        self.asked.append((title, str(directory)))
+        answer = self._next(None)
+        assert answer is None or isinstance(answer, Path)
+        return answer
 
     def save_discard_cancel(self, title: str, text: str) -> Choice:
         self.asked.append((title, text))

@@ -16,7 +16,7 @@ from spip_desktop.ui.main_window import MainWindow
 from spip_desktop.ui.measure_dialog import MeasureDialog
 from spip_desktop.ui.person_file_page import PersonFilePage
 from spip_desktop.ui.prompter import Choice
-from tests.conftest import Reference, fixed_today, person_draft
+from tests.conftest import MANAGER, Reference, fixed_today, person_draft
 from tests.ui.conftest import FakePrompter, type_text
 
 
@@ -25,7 +25,7 @@ def window(qtbot, services: Services, reference: Reference, prompter, runner) ->
     main = MainWindow(prompter, runner, demo=False, today=fixed_today)
     qtbot.addWidget(main)
     main.show()
-    main.attach(services)
+    main.attach(services, MANAGER)
     return main
 
 

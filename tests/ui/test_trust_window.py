@@ -1,0 +1,329 @@
+"""The real main window with accounts: first start, sign-in, roles, the lock, administration.
+
+Real SQLite files, real services (with cheap password hashing), the immediate
+task runner; a user would see and do exactly this.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from spip_desktop.bootstrap import Services
+from spip_desktop.domain.dates import plural
+from spip_desktop.domain.enums import MeasureType
+from spip_desktop.domain.model import MeasureDraft, PersonQuery
+from spip_desktop.domain.security import DEMO_ACCOUNTS, AccountDraft, Role
+from spip_desktop.ui.accounts_page import AccountsPage
+from spip_desktop.ui.audit_page import AuditPage
+from spip_desktop.ui.backups_page import BackupsPage
+from spip_desktop.ui.conflict_dialog import ConflictDialog
+from spip_desktop.ui.main_window import MainWindow
+from spip_desktop.ui.measure_dialog import MeasureDialog
+from spip_desktop.ui.person_file_page import PersonFilePage
+from spip_desktop.ui.sign_in import FirstAdminPage, SignInPage
+from tests.conftest import Reference, fixed_today, open_test_services, person_draft
+from tests.ui.conftest import FakePrompter, type_text
+
+PASSWORD = "Bordeaux-Gironde-33!"
+
+
+@pytest.fixture
+def signed_out(services: Services) -> Services:
+    services.session.user = None
+    return services
+
+
+def make_window(qtbot, services: Services, prompter, runner, demo: bool = False) -> MainWindow:
+    window = MainWindow(prompter, runner, demo=demo, today=fixed_today)
+    qtbot.addWidget(window)
+    window.show()
+    window.attach(services)
+    return window
+
+
+def sections(window: MainWindow) -> list[str]:
+    return [window.nav_list.item(i).text() for i in range(window.nav_list.count())]
+
+
+def sign_in(window: MainWindow, login: str, password: str) -> None:
+    page = window.sign_in_page
+    assert isinstance(page, SignInPage)
+    page.login_edit.setText(login)
+    page.password_edit.setText(password)
+    QTest.keyClick(page.password_edit, Qt.Key.Key_Return)
+
+
+@pytest.fixture
+def admin_and_cpip(reference: Reference, signed_out: Services) -> Services:
+    """A first administrator (also DPIP) and a CPIP account tied to reference.cpip."""
+    accounts = signed_out.accounts
+    accounts.create_first_admin(
+        AccountDraft("direction", "Diane DIRECTRICE", frozenset({Role.DPIP})), PASSWORD, PASSWORD
+    )
+    accounts.create_account(
+        AccountDraft("e.lefevre", "Élodie LEFÈVRE", frozenset({Role.CPIP}), reference.cpip.id),
+        PASSWORD,
+        PASSWORD,
+    )
+    accounts.logout()
+    return signed_out
+
+
+def test_the_first_start_creates_the_administrator_then_opens_the_admin_pages(
+    qtbot, signed_out: Services, prompter, runner
+) -> None:
+    window = make_window(qtbot, signed_out, prompter, runner)
+    page = window.sign_in_page
+    assert isinstance(page, FirstAdminPage)
+    assert window.screens.currentWidget() is window.gate
+    type_text(page.name_edit, "Marc Lefèvre")
+    page.login_edit.setText("m.lefevre")
+    page.password_edit.setText("court")
+    page.confirmation_edit.setText("court")
+    page.create_button.click()
+    assert "12 caractères" in page.errors["password"].text()  # refused, still on the form
+    assert window.screens.currentWidget() is window.gate
+    page.password_edit.setText(PASSWORD)
+    page.confirmation_edit.setText(PASSWORD)
+    page.create_button.click()
+    assert window.screens.currentWidget() is window.workspace
+    assert window.user is not None and window.user.login == "m.lefevre"
+    # an administrator only: no access to the files' content
+    assert sections(window) == [
+        "Référentiel du service",
+        "Comptes",
+        "Journal d'audit",
+        "Sauvegardes",
+    ]
+    assert window.persons_page is None
+    assert window.new_file() is None
+
+
+def test_a_wrong_password_says_so_and_the_right_one_opens_the_workspace(
+    qtbot, admin_and_cpip: Services, prompter, runner
+) -> None:
+    window = make_window(qtbot, admin_and_cpip, prompter, runner)
+    sign_in(window, "e.lefevre", "Mauvais-mot-2026!")
+    page = window.sign_in_page
+    assert isinstance(page, SignInPage)
+    assert page.error_label.text() == "Identifiant ou mot de passe incorrect."
+    assert page.password_edit.text() == ""  # never left in the field
+    sign_in(window, "E.Lefevre", PASSWORD)
+    assert window.screens.currentWidget() is window.workspace
+    assert sections(window) == ["Personnes suivies", "Référentiel du service"]
+    assert "Élodie LEFÈVRE" in window.user_label.text()
+
+
+def test_repeated_failures_make_the_button_wait(
+    qtbot, admin_and_cpip: Services, prompter, runner
+) -> None:
+    window = make_window(qtbot, admin_and_cpip, prompter, runner)
+    for _ in range(3):
+        sign_in(window, "e.lefevre", "Mauvais-mot-2026!")
+    page = window.sign_in_page
+    assert isinstance(page, SignInPage)
+    assert "Patientez 1 seconde" in page.error_label.text()
+    assert not page.sign_in_button.isEnabled()
+    qtbot.waitUntil(page.sign_in_button.isEnabled, timeout=3000)
+
+
+def test_the_demo_base_shows_one_account_per_role_and_signs_in_with_one_click(
+    qtbot, signed_out: Services, prompter, runner
+) -> None:
+    signed_out.maintenance.generate_demo(80, 3)
+    window = make_window(qtbot, signed_out, prompter, runner, demo=True)
+    page = window.sign_in_page
+    assert isinstance(page, SignInPage)
+    assert set(page.demo_buttons) == {a.login for a in DEMO_ACCOUNTS}
+    page.demo_buttons["cpip.demo"].click()
+    assert window.user is not None and window.user.roles == {Role.CPIP}
+    model = window.persons_model
+    assert model is not None
+    qtbot.waitUntil(lambda: model.rowCount() > 0)
+    # the service allows CPIPs to read the whole service's identities by default
+    expected = signed_out.persons.count(PersonQuery())
+    assert window.persons_page is not None
+    assert window.persons_page.count_label.text() == plural(expected, "personne")
+
+
+def test_a_cpip_reads_another_caseload_read_only(
+    qtbot, admin_and_cpip: Services, reference: Reference, prompter, runner
+) -> None:
+    admin_and_cpip.accounts.login("direction", PASSWORD)
+    theirs = admin_and_cpip.persons.create(person_draft(referent_id=reference.cpip2.id))
+    admin_and_cpip.accounts.logout()
+    window = make_window(qtbot, admin_and_cpip, prompter, runner)
+    sign_in(window, "e.lefevre", PASSWORD)
+    page = window.open_file(theirs.person.id)
+    assert isinstance(page, PersonFilePage)
+    assert page.form.edits["surname"].isReadOnly()
+    assert not page.save_button.isVisible() and not page.closure_button.isVisible()
+    assert "Lecture seule" in page.status_label.text()
+    assert page.file is not None and page.file.details_hidden
+    assert "pas au détail des mesures" in page.measures.empty_label.text()
+
+
+def test_inactivity_locks_every_window_and_unlocking_keeps_unsaved_work(
+    qtbot, admin_and_cpip: Services, reference: Reference, prompter, runner
+) -> None:
+    admin_and_cpip.accounts.login("direction", PASSWORD)
+    file = admin_and_cpip.persons.create(person_draft(referent_id=reference.cpip.id))
+    admin_and_cpip.accounts.logout()
+    window = make_window(qtbot, admin_and_cpip, prompter, runner)
+    sign_in(window, "e.lefevre", PASSWORD)
+    page = window.open_file(file.person.id)
+    assert isinstance(page, PersonFilePage)
+    page.form.edits["usage_name"].clear()
+    type_text(page.form.edits["usage_name"], "Béranger")  # unsaved
+    dialog = MeasureDialog(
+        MeasureDraft(MeasureType.TIG), page._actions.check_measure, prompter, page
+    )
+    dialog.court_edit.setText("Tribunal judiciaire de Bordeaux")  # unsaved, in a modal dialog
+    dialog.open()
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is dialog)
+
+    window.watcher.set_minutes(1)
+    window.watcher.timer.setInterval(60)  # the test does not wait minutes
+    window.watcher.start()
+    qtbot.waitUntil(lambda: window.screen_lock.locked, timeout=2000)
+
+    covers = window.screen_lock.covers
+    assert {cover.parentWidget() for cover in covers} >= {window, dialog}
+    assert all(
+        cover.isVisible() and cover.geometry() == cover.parentWidget().rect() for cover in covers
+    )
+    form = window.screen_lock.form
+    assert form is not None and form.parentWidget() in covers
+    assert form.parentWidget().parentWidget() is dialog  # the form sits on the topmost window
+    assert dialog.isVisible()  # nothing was closed
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.file_pages()) == 1  # shortcuts are off while locked
+
+    form.password_edit.setText("Mauvais-mot-2026!")
+    form.unlock_button.click()
+    assert window.screen_lock.locked
+    assert "incorrect" in form.error_label.text()
+    form.password_edit.setText(PASSWORD)
+    form.unlock_button.click()
+    assert not window.screen_lock.locked
+    assert dialog.isVisible() and dialog.court_edit.text() == "Tribunal judiciaire de Bordeaux"
+    assert page.form.edits["usage_name"].text() == "Béranger" and page.is_dirty()
+    dialog.reject()
+
+
+def test_input_restarts_the_inactivity_timer(qtbot, services: Services, prompter, runner) -> None:
+    window = make_window(qtbot, services, prompter, runner)
+    window.watcher.start()
+    window.watcher.timer.setInterval(1_000)
+    window.watcher.timer.start()
+    qtbot.wait(700)  # most of the delay has gone
+    assert window.watcher.timer.remainingTime() < 500
+    event = QMouseEvent(
+        QEvent.Type.MouseMove,
+        QPoint(5, 5).toPointF(),
+        QPoint(5, 5).toPointF(),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, event)
+    assert window.watcher.timer.remainingTime() > 800  # started again by the mouse
+    window.watcher.stop()
+
+
+def test_changing_user_from_the_lock_screen_is_refused_while_work_is_unsaved(
+    qtbot, admin_and_cpip: Services, reference: Reference, prompter, runner
+) -> None:
+    window = make_window(qtbot, admin_and_cpip, prompter, runner)
+    sign_in(window, "direction", PASSWORD)
+    page = window.new_file()
+    assert page is not None
+    type_text(page.form.edits["surname"], "Brouillon")
+    window.lock()
+    form = window.screen_lock.form
+    assert form is not None
+    form.sign_out_button.click()
+    assert window.screen_lock.locked and "pas enregistrées" in form.error_label.text()
+    assert page.form.edits["surname"].text() == "Brouillon"
+
+
+def test_a_concurrent_change_is_shown_field_by_field_and_nothing_is_lost(
+    qtbot, services: Services, reference: Reference, prompter, runner, settings, monkeypatch
+) -> None:
+    file = services.persons.create(person_draft(given_names="Jean"))
+    window = make_window(qtbot, services, prompter, runner)
+    window.enter(services.session.user)
+    page = window.open_file(file.person.id)
+    assert isinstance(page, PersonFilePage)
+    # another workstation saves the same file meanwhile
+    other = open_test_services(settings)
+    try:
+        opened = other.persons.get_file(file.person.id)
+        other.persons.update(
+            file.person.id, opened.person.version, person_draft(given_names="Jean", city="Pessac")
+        )
+    finally:
+        other.close()
+    page.form.edits["phone"].setText("05 56 00 00 00")
+    seen = {}
+
+    def ask(cls, parent, conflict, opened_draft, mine, current, reference_data=None):
+        dialog = cls(conflict, opened_draft, mine, current, parent, reference_data)
+        seen["fields"] = set(dialog.choices)
+        seen["by"] = conflict.changed_by
+        return dialog.result_draft()  # the defaults: my phone, their city
+
+    monkeypatch.setattr(ConflictDialog, "ask", classmethod(ask))
+    assert page.save()
+    assert seen == {"fields": {"phone", "city"}, "by": "Diane DIRECTRICE"}
+    stored = services.persons.get_file(file.person.id).person.draft
+    assert (stored.city, stored.phone) == ("Pessac", "05 56 00 00 00")
+
+
+def test_the_administration_pages_work_on_the_real_base(
+    qtbot, admin_and_cpip: Services, prompter: FakePrompter, runner, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, admin_and_cpip, prompter, runner)
+    sign_in(window, "direction", PASSWORD)
+    admin_and_cpip.persons.create(person_draft())
+    window.show_section(window.SECTION_ACCOUNTS)
+    accounts = window.stack.currentWidget()
+    assert isinstance(accounts, AccountsPage)
+    assert accounts.model.rowCount() == 2
+    dialog = accounts.edit(None)
+    dialog.login_edit.setText("s.secretaire")
+    dialog.name_edit.setText("Sophie SECRÉTAIRE")
+    dialog.role_checks[Role.SECRETARIAT].setChecked(True)
+    dialog.password_edit.setText(PASSWORD)
+    dialog.confirmation_edit.setText("autre chose")
+    dialog.save_button.click()
+    assert "identiques" in dialog.errors["password_confirmation"].text()
+    dialog.confirmation_edit.setText(PASSWORD)
+    dialog.save_button.click()
+    assert accounts.model.rowCount() == 3
+
+    window.show_section(window.SECTION_AUDIT)
+    audit = window.stack.currentWidget()
+    assert isinstance(audit, AuditPage)
+    audit.apply_filters()
+    actions = {audit.model.index(r, 2).data() for r in range(audit.model.rowCount())}
+    assert {"Création", "Connexion"} <= actions
+    audit.verify()
+    assert "intègre" in audit.verify_label.text()
+
+    window.show_section(window.SECTION_BACKUPS)
+    backups = window.stack.currentWidget()
+    assert isinstance(backups, BackupsPage)
+    backups.back_up_now()
+    assert backups.model.rowCount() == 1
+    backups.table.selectRow(0)
+    prompter.answers.append(True)  # confirm the restore
+    backups._on_restore_button_clicked()
+    assert prompter.asked[-1][0] == "Restauration terminée"
+    assert window.screens.currentWidget() is window.gate  # everyone signs in again
