@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,6 +28,7 @@ def main() -> int:
     from spip_desktop.domain.enums import Regime
     from spip_desktop.domain.model import PersonQuery
     from spip_desktop.settings import resolve
+    from spip_desktop.ui.conflict_dialog import ConflictDialog
     from spip_desktop.ui.main_window import MainWindow
     from spip_desktop.ui.measure_dialog import MeasureDialog
     from spip_desktop.ui.prompter import Prompter
@@ -47,6 +49,8 @@ def main() -> int:
         widget.grab().save(str(args.out / f"{name}.png"))
         print(args.out / f"{name}.png")
 
+    shot(window, "00-connexion")
+    window.enter(services.accounts.login("dpip.demo", "Dpip-Demo-2026!"))
     shot(window, "01-liste")
     page = window.persons_page
     assert page is not None
@@ -84,8 +88,45 @@ def main() -> int:
     assert window.reference_page is not None
     window.reference_page.tabs.setCurrentIndex(1)
     shot(window, "07-referentiel")
-    for file in window.file_pages():
-        file.form.set_draft(file.form.draft())  # nothing to ask on exit
+
+    window.show_section(window.SECTION_PERSONS)
+    second.tabs.setCurrentWidget(second.history)
+    window.file_tabs.setCurrentWidget(second)
+    shot(window, "08-dossier-historique")
+
+    conflict = services.persons.conflict_details(second.file.person.id)  # type: ignore[union-attr]
+    assert second.file is not None
+    mine = replace(second.file.person.draft, phone="06 12 34 56 78", city="Talence")
+    theirs = replace(
+        second.file,
+        person=replace(second.file.person, draft=replace(second.file.person.draft, city="Pessac")),
+    )
+    conflict_dialog = ConflictDialog(
+        conflict, second.file.person.draft, mine, theirs, window, window.reference
+    )
+    conflict_dialog.show()
+    shot(conflict_dialog, "09-conflit")
+    conflict_dialog.hide()
+
+    new_page.form.edits["surname"].setText("Brouillon")
+    window.file_tabs.setCurrentWidget(new_page)
+    window.lock()
+    shot(window, "10-verrouillage")
+    window.screen_lock.unlock()
+    for file in window.file_pages():  # leave the drafts without a question
+        window.file_tabs.removeTab(window.file_tabs.indexOf(file))
+    window.sign_out()
+    window.enter(services.accounts.login("admin.demo", "Admin-Demo-2026!"))
+    services.backups.create()
+    for section, name in (
+        (window.SECTION_ACCOUNTS, "11-comptes"),
+        (window.SECTION_AUDIT, "12-journal-audit"),
+        (window.SECTION_BACKUPS, "13-sauvegardes"),
+    ):
+        window.show_section(section)
+        if section == window.SECTION_AUDIT:
+            window.stack.currentWidget().verify()  # type: ignore[attr-defined]
+        shot(window, name)
     services.close()
     app.quit()
     return 0

@@ -31,7 +31,9 @@ from .services.maintenance import MaintenanceService
 from .services.passwords import Passwords
 from .services.persons import PersonService
 from .services.reference import ReferenceService
+from .services.retention import RetentionService
 from .services.settings import SettingsService
+from .services.subject_access import SubjectAccessService
 from .settings import DEMO_PERSONS, DEMO_SEED, Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ class Services:
     service_settings: SettingsService
     audit: AuditService
     backups: BackupService
+    retention: RetentionService
+    subject_access: SubjectAccessService
     session: UserSession
     factory: UnitOfWorkFactory
     engine: Engine
@@ -119,6 +123,8 @@ def open_services(
         service_settings=SettingsService(factory, today, session),
         audit=AuditService(factory, today, session, engine),
         backups=BackupService(factory, today, session, engine, settings.backup_dir),
+        retention=RetentionService(factory, today, session),
+        subject_access=SubjectAccessService(factory, today, session),
         session=session,
         factory=factory,
         engine=engine,

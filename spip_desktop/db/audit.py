@@ -114,8 +114,16 @@ class AuditRepository:
         stmt = _filtered(select(func.count()).select_from(AuditEntryRow), query)
         return int(self.session.scalar(stmt) or 0)
 
-    def for_person(self, person_id: int, limit: int = 500) -> list[AuditEntry]:
-        return self.query(AuditQuery(person_id=person_id), 0, limit)
+    def for_person(
+        self, person_id: int, since: datetime | None = None, limit: int = 500
+    ) -> list[AuditEntry]:
+        """Entries about a person, newest first; ``since`` (the file's creation) leaves out
+        those of an earlier, purged person whose id SQLite gave again."""
+        stmt = select(AuditEntryRow).where(AuditEntryRow.person_id == person_id)
+        if since is not None:
+            stmt = stmt.where(AuditEntryRow.at >= since)
+        stmt = stmt.order_by(AuditEntryRow.id.desc()).limit(limit)
+        return [_entry(row) for row in self.session.scalars(stmt)]
 
     def last_change(self, object_type: str, object_id: int) -> AuditEntry | None:
         """The newest creation or change of an object (who saved it last, and when)."""

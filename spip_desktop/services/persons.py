@@ -98,7 +98,7 @@ class PersonService(Service):
                     "person",
                     person_id,
                     person_id,
-                    f"Dossier {person.draft.file_number}",
+                    f"n° {person.draft.file_number}",
                 ),
             )
             uow.commit()
@@ -109,7 +109,7 @@ class PersonService(Service):
         with self._uow.reader() as uow:
             person = self._person(uow, person_id)
             self._require_for(Permission.FILE_HISTORY, person.draft.referent_id)
-            return uow.audit.for_person(person_id)
+            return uow.audit.for_person(person_id, since=person.created_at)
 
     @staticmethod
     def _person(uow: UnitOfWork, person_id: int) -> Person:
@@ -196,13 +196,12 @@ class PersonService(Service):
         person_id: int,
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
+        file_number: str = "",
     ) -> None:
-        number = (after or before or {}).get("file_number", "")
+        number = file_number or (after or before or {}).get("file_number", "")
         self._audit(
             uow,
-            AuditEvent(
-                action, "person", person_id, person_id, f"Dossier {number}", diff(before, after)
-            ),
+            AuditEvent(action, "person", person_id, person_id, f"n° {number}", diff(before, after)),
         )
 
     @contextmanager
@@ -263,7 +262,12 @@ class PersonService(Service):
             uow.persons.set_closure(person_id, version, closed_on, reason, note)
             after = self._person(uow, person_id)
             self._audit_person(
-                uow, AuditAction.UPDATE, person_id, _closure_values(before), _closure_values(after)
+                uow,
+                AuditAction.UPDATE,
+                person_id,
+                _closure_values(before),
+                _closure_values(after),
+                before.draft.file_number,
             )
             uow.commit()
             return self._load_file(uow, person_id)

@@ -6,12 +6,14 @@ before the pages' modules are imported.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Protocol
 
 from ..domain.audit import AuditEntry, AuditQuery, ChainReport
 from ..domain.backup_policy import BackupInfo
+from ..domain.documents import PurgeCertificate
 from ..domain.enums import ClosureReason
 from ..domain.errors import EditConflict
 from ..domain.model import (
@@ -25,6 +27,7 @@ from ..domain.model import (
     PersonQuery,
     ReferenceData,
 )
+from ..domain.retention import RetentionCandidate
 from ..domain.security import Account, AccountDraft, User
 from ..domain.service_settings import ServiceSettings
 from ..domain.validation import ValidationResult
@@ -76,6 +79,7 @@ class AuditActions(Protocol):
     def count(self, query: AuditQuery) -> int: ...
     def actors(self) -> list[tuple[str, str]]: ...
     def verify(self) -> ChainReport: ...
+    def prune(self) -> int: ...
 
 
 class BackupActions(Protocol):
@@ -87,6 +91,18 @@ class BackupActions(Protocol):
     def list(self) -> list[BackupInfo]: ...
     def inspect(self, path: Path) -> BackupInfo: ...
     def restore(self, path: Path) -> BackupInfo | None: ...
+
+
+class RetentionActions(Protocol):
+    def due(self, limit: int = 500) -> list[RetentionCandidate]: ...
+    def count_due(self) -> int: ...
+    def purge(self, person_ids: Iterable[int]) -> PurgeCertificate: ...
+    def anonymise(self, person_ids: Iterable[int]) -> PurgeCertificate: ...
+    def certificate_pdf(self, cert: PurgeCertificate) -> bytes: ...
+
+
+class SubjectAccessActions(Protocol):
+    def export(self, person_id: int) -> tuple[bytes, str]: ...
 
 
 class SettingsActions(Protocol):
@@ -115,5 +131,9 @@ class Backend(Protocol):
     def service_settings(self) -> SettingsActions: ...
     @property
     def backups(self) -> BackupActions: ...
+    @property
+    def retention(self) -> RetentionActions: ...
+    @property
+    def subject_access(self) -> SubjectAccessActions: ...
     @property
     def database_label(self) -> str: ...

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 INPUT_EVENTS = frozenset(
     {
@@ -81,7 +81,11 @@ class _Cover(QWidget):
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         if form is not None:
-            layout.addWidget(form, 0, Qt.AlignmentFlag.AlignHCenter)
+            row = QHBoxLayout()  # not an alignment flag: it would clip wrapped text
+            row.addStretch(1)
+            row.addWidget(form)
+            row.addStretch(1)
+            layout.addLayout(row)
         else:
             label = QLabel("Session verrouillée")
             label.setObjectName("lockLabel")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -61,6 +62,8 @@ class MainWindow(QMainWindow):
     SECTION_ACCOUNTS = "accounts"
     SECTION_AUDIT = "audit"
     SECTION_BACKUPS = "backups"
+    SECTION_RETENTION = "retention"
+    SECTION_SETTINGS = "settings"
 
     def __init__(
         self,
@@ -281,7 +284,7 @@ class MainWindow(QMainWindow):
         self.watcher.start()
 
     def _add_admin_sections(self, user: User) -> None:
-        """Accounts, the audit trail and backups, for administrators."""
+        """Accounts, the audit trail, backups, retention and settings, by role."""
         assert self.backend is not None
         if user.may(Permission.ACCOUNTS, any_person=True):
             from .accounts_page import AccountsPage
@@ -310,6 +313,36 @@ class MainWindow(QMainWindow):
                     backups, self.runner, self.prompter, backups.backup_dir, self._finish_sign_out
                 ),
             )
+        if user.may(Permission.RETENTION, any_person=True):
+            from .retention_page import RetentionPage
+
+            retention = RetentionPage(
+                self.backend.retention,
+                self.backend.audit,
+                self.runner,
+                self.prompter,
+                lambda: self.reference,
+                self.documents_dir(),
+            )
+            self._add_section(self.SECTION_RETENTION, "Conservation des données", retention)
+        service = user.may(Permission.SERVICE_SETTINGS, any_person=True)
+        security = user.may(Permission.SECURITY_SETTINGS, any_person=True)
+        if service or security:
+            from .settings_page import SettingsPage
+
+            settings_page = SettingsPage(
+                self.backend.service_settings,
+                self.runner,
+                service,
+                security,
+                self._on_settings_loaded,
+            )
+            self._add_section(self.SECTION_SETTINGS, "Paramètres", settings_page)
+
+    def documents_dir(self) -> Path:
+        """Where certificates and statements are proposed by default."""
+        assert self.backend is not None
+        return self.backend.backups.backup_dir.parent / "documents"
 
     def _add_section(self, key: str, label: str, page: QWidget) -> None:
         self.sections.append(key)
@@ -466,6 +499,8 @@ class MainWindow(QMainWindow):
         page = PersonFilePage(
             self.backend.persons, self.prompter, self.reference, self._today, self.user
         )
+        page.export_access = self.backend.subject_access.export
+        page.documents_dir = self.documents_dir()
         page.title_changed.connect(lambda title, p=page: self._on_page_title_changed(p, title))
         page.saved.connect(self._on_page_saved)
         return page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -317,12 +318,20 @@ class PersonFilePage(QWidget):
         self.revert_button.clicked.connect(self._on_revert_button_clicked)
         self.closure_button = QPushButton("Clôturer le dossier…")
         self.closure_button.clicked.connect(self._on_closure_button_clicked)
+        self.access_button = QPushButton("Droit d'accès…")
+        self.access_button.setToolTip(
+            "Éditer tout ce que le service détient sur cette personne (PDF et JSON)"
+        )
+        self.access_button.clicked.connect(self._on_access_button_clicked)
+        self.export_access: Callable[[int], tuple[bytes, str]] | None = None
+        self.documents_dir = Path.home()
         self.status_label = QLabel()
         self.status_label.setObjectName("statusLabel")
         actions_row = QHBoxLayout()
         actions_row.addWidget(self.save_button)
         actions_row.addWidget(self.revert_button)
         actions_row.addWidget(self.status_label, 1)
+        actions_row.addWidget(self.access_button)
         actions_row.addWidget(self.closure_button)
 
         self.form = PersonForm()
@@ -413,6 +422,7 @@ class PersonFilePage(QWidget):
         self.revert_button.setVisible(editable)
         closed = file is not None and file.person.is_closed
         self.closure_button.setVisible(file is not None and self.may(Permission.FILE_CLOSE))
+        self.access_button.setVisible(file is not None and self.may(Permission.SUBJECT_ACCESS))
         self.closure_button.setText("Rouvrir le dossier" if closed else "Clôturer le dossier…")
         history_index = self.tabs.indexOf(self.history)
         self.tabs.setTabVisible(
@@ -571,6 +581,37 @@ class PersonFilePage(QWidget):
         if choice is Choice.SAVE:
             return self.save()
         return choice is Choice.DISCARD
+
+    # -- right of access ---------------------------------------------------------------------
+    def _on_access_button_clicked(self) -> None:
+        """Write the statement of everything held (PDF) and its machine-readable copy (JSON)."""
+        file, export = self._file, self.export_access
+        if file is None or export is None:
+            return
+        folder = self._prompter.choose_directory(
+            "Enregistrer le relevé du droit d'accès", self.documents_dir
+        )
+        if folder is None:
+            return
+        try:
+            pdf, data = export(file.person.id)
+        except SpipError as error:
+            self._prompter.error("Relevé impossible", error.message)
+            return
+        stem = f"droit-acces-{file.person.draft.file_number}".replace("/", "-")
+        try:
+            (folder / f"{stem}.pdf").write_bytes(pdf)
+            (folder / f"{stem}.json").write_text(data, encoding="utf-8")
+        except OSError as error:
+            self._prompter.error(
+                "Relevé non enregistré",
+                f"Le relevé n'a pas pu être écrit dans « {folder} » ({error.strerror}).",
+            )
+            return
+        self._prompter.inform(
+            "Relevé du droit d'accès",
+            f"Relevé enregistré dans « {folder} » : {stem}.pdf et {stem}.json.",
+        )
 
     # -- closure -----------------------------------------------------------------------------
     def _on_revert_button_clicked(self) -> None:

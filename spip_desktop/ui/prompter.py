@@ -82,3 +82,8 @@ class Prompter:
         """A file to open, or ``None`` when the user cancels."""
         name, _ = QFileDialog.getOpenFileName(self.parent, title, str(directory), pattern)
         return Path(name) if name else None
+
+    def choose_directory(self, title: str, directory: Path) -> Path | None:
+        """A folder to write into, or ``None`` when the user cancels."""
+        name = QFileDialog.getExistingDirectory(self.parent, title, str(directory))
+        return Path(name) if name else None

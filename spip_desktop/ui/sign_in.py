@@ -62,6 +62,16 @@ def _centered(card: QWidget, width: int = 440) -> QWidget:
     return page
 
 
+def _row(widget: QWidget) -> QHBoxLayout:
+    """``widget`` centred horizontally (stretches, not an alignment flag, which would
+    clip its wrapped text)."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
+
+
 def _card_header(layout: QVBoxLayout, title: str, intro: str) -> None:
     brand = QLabel("SPIP Desktop")
     brand.setObjectName("signInBrand")
@@ -139,16 +149,27 @@ class SignInPage(QWidget):
         self._busy = _Busy(self.sign_in_button, "Vérification…")
 
         self.demo_buttons: dict[str, QPushButton] = {}
+        card.setFixedWidth(440)
         column = QVBoxLayout(self)
-        column.addWidget(_centered(card), 1)
         if demo:
-            column.addWidget(self._demo_panel(), 0, Qt.AlignmentFlag.AlignHCenter)
-            column.addSpacing(24)
+            banner = QLabel(
+                "BASE DE DÉMONSTRATION — toutes les personnes sont fictives ; "
+                "ne saisissez aucune donnée réelle."
+            )
+            banner.setObjectName("demoBanner")
+            banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.addWidget(banner)
+        column.addStretch(1)
+        column.addLayout(_row(card))
+        if demo:
+            column.addSpacing(16)
+            column.addLayout(_row(self._demo_panel()))
+        column.addStretch(2)
 
     def _demo_panel(self) -> QWidget:
         panel = Card()
-        panel.setObjectName("demoAccounts")
-        panel.setFixedWidth(760)
+        panel.setFixedWidth(700)
         grid = QGridLayout(panel)
         grid.setContentsMargins(20, 14, 20, 14)
         title = QLabel(

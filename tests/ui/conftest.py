@@ -41,6 +41,12 @@ class FakePrompter(Prompter):
         assert answer is None or isinstance(answer, Path)
         return answer
 
+    def choose_directory(self, title: str, directory: Path) -> Path | None:
+        self.asked.append((title, str(directory)))
+        answer = self._next(None)
+        assert answer is None or isinstance(answer, Path)
+        return answer
+
     def save_discard_cancel(self, title: str, text: str) -> Choice:
         self.asked.append((title, text))
         answer = self._next(Choice.CANCEL)

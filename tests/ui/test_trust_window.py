@@ -100,6 +100,8 @@ def test_the_first_start_creates_the_administrator_then_opens_the_admin_pages(
         "Comptes",
         "Journal d'audit",
         "Sauvegardes",
+        "Conservation des données",
+        "Paramètres",
     ]
     assert window.persons_page is None
     assert window.new_file() is None
@@ -327,3 +329,109 @@ def test_the_administration_pages_work_on_the_real_base(
     backups._on_restore_button_clicked()
     assert prompter.asked[-1][0] == "Restauration terminée"
     assert window.screens.currentWidget() is window.gate  # everyone signs in again
+
+
+def test_retention_purges_reviewed_files_and_writes_the_certificate(
+    qtbot, services: Services, prompter: FakePrompter, runner, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from spip_desktop.ui.retention_page import RetentionPage
+
+    old = services.persons.create(person_draft(file_number="2015-000001"))
+    services.persons.add_measure(
+        old.person.id,
+        MeasureDraft(
+            MeasureType.SURSIS_PROBATOIRE,
+            decision_date=date(2016, 1, 4),
+            probation_start=date(2016, 1, 4),
+            probation_end=date(2018, 1, 4),
+        ),
+    )
+    services.persons.create(person_draft(file_number="2026-000002", surname="Récent"))
+    window = make_window(qtbot, services, prompter, runner)
+    window.enter(services.session.user)
+    window.show_section(window.SECTION_RETENTION)
+    page = window.stack.currentWidget()
+    assert isinstance(page, RetentionPage)
+    assert [page.model.index(r, 0).data() for r in range(page.model.rowCount())] == ["2015-000001"]
+    page.table.selectAll()
+    prompter.answers += [True, tmp_path]  # confirm, then the certificate's folder
+    page.purge_button.click()
+    assert page.last_certificate is not None and page.last_certificate.parent == tmp_path
+    assert page.last_certificate.read_bytes().startswith(b"%PDF")
+    assert page.model.rowCount() == 0
+    assert services.persons.count(PersonQuery()) == 1
+
+
+def test_the_lock_delay_is_a_setting_applied_at_once(
+    qtbot, services: Services, prompter, runner
+) -> None:
+    from spip_desktop.ui.settings_page import SettingsPage
+
+    window = make_window(qtbot, services, prompter, runner)
+    window.enter(services.session.user)
+    window.show_section(window.SECTION_SETTINGS)
+    page = window.stack.currentWidget()
+    assert isinstance(page, SettingsPage)
+    assert page.lock_spin.value() == 5 and page.lock_spin.maximum() == 15
+    page.lock_spin.setValue(2)
+    page.save_button.click()
+    assert window.watcher.timer.interval() == 2 * 60_000
+    assert services.service_settings.load().lock_minutes == 2
+    page.name_edit.setText("")
+    page.save_button.click()
+    assert "nom du service" in page.error_label.text()
+
+
+def test_the_right_of_access_writes_a_pdf_and_a_json(
+    qtbot, services: Services, prompter: FakePrompter, runner, tmp_path: Path
+) -> None:
+    file = services.persons.create(person_draft())
+    window = make_window(qtbot, services, prompter, runner)
+    window.enter(services.session.user)
+    page = window.open_file(file.person.id)
+    assert isinstance(page, PersonFilePage)
+    assert page.access_button.isVisible()
+    prompter.answers.append(tmp_path)
+    page.access_button.click()
+    assert (tmp_path / "droit-acces-2026-000001.pdf").read_bytes().startswith(b"%PDF")
+    assert '"file_number": "2026-000001"' in (tmp_path / "droit-acces-2026-000001.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("role", "form_editable", "measures_shown", "measure_buttons"),
+    [
+        (Role.SECRETARIAT, True, False, False),
+        (Role.ASS, False, False, False),
+        (Role.DPIP, True, True, True),
+    ],
+)
+def test_each_role_sees_the_file_as_its_rights_allow(
+    qtbot,
+    services: Services,
+    prompter,
+    runner,
+    role,
+    form_editable,
+    measures_shown,
+    measure_buttons,
+) -> None:
+    from datetime import date
+
+    from spip_desktop.domain.security import User
+
+    file = services.persons.create(person_draft())
+    services.persons.add_measure(
+        file.person.id, MeasureDraft(MeasureType.TIG, decision_date=date(2025, 9, 1))
+    )
+    window = make_window(qtbot, services, prompter, runner)
+    user = User(None, "x", "X", frozenset({role}))
+    services.session.user = user
+    window.enter(user)
+    page = window.open_file(file.person.id)
+    assert isinstance(page, PersonFilePage)
+    assert page.form.edits["surname"].isReadOnly() is not form_editable
+    assert page.measures.table.isVisibleTo(page.measures) is measures_shown
+    assert page.measures.add_button.isVisibleTo(page.measures) is measure_buttons
+    assert page.access_button.isVisibleTo(page) is (role is Role.DPIP)
