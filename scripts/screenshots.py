@@ -117,15 +117,19 @@ def main() -> int:
         window.file_tabs.removeTab(window.file_tabs.indexOf(file))
     window.sign_out()
     window.enter(services.accounts.login("admin.demo", "Admin-Demo-2026!"))
-    services.backups.create()
     for section, name in (
         (window.SECTION_ACCOUNTS, "11-comptes"),
         (window.SECTION_AUDIT, "12-journal-audit"),
         (window.SECTION_BACKUPS, "13-sauvegardes"),
+        (window.SECTION_RETENTION, "14-conservation"),
+        (window.SECTION_SETTINGS, "15-parametres"),
     ):
         window.show_section(section)
+        page = window.stack.currentWidget()
         if section == window.SECTION_AUDIT:
-            window.stack.currentWidget().verify()  # type: ignore[attr-defined]
+            page.verify()  # type: ignore[attr-defined]
+        if section == window.SECTION_BACKUPS:
+            page.back_up_now()  # type: ignore[attr-defined]
         shot(window, name)
     services.close()
     app.quit()

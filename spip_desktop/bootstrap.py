@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from .db import backups
 from .db.engine import create_engine_for, describe, probe, sqlite_path
@@ -171,9 +172,12 @@ def _refuse_network_share(path: Path) -> None:
 
 def _quick_check(engine: Engine, settings: Settings) -> None:
     """``PRAGMA quick_check`` at every start: a damaged base opens nothing."""
-    with engine.connect() as connection:
-        rows = [str(r[0]) for r in connection.exec_driver_sql("PRAGMA quick_check")]
-        connection.rollback()
+    try:
+        with engine.connect() as connection:
+            rows = [str(r[0]) for r in connection.exec_driver_sql("PRAGMA quick_check")]
+            connection.rollback()
+    except DBAPIError as error:  # so damaged that the check itself cannot run
+        rows = [str(error.orig)]
     if rows != ["ok"]:
         log.error("quick_check failed: %s", rows[:10])
         raise DatabaseUnavailable(

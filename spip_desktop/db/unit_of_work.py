@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -9,10 +11,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..domain.errors import DuplicateValue, EditConflict, SpipError
+from ..domain.errors import DatabaseUnavailable, DuplicateValue, EditConflict, SpipError
 from .accounts import AccountRepository, SettingsRepository
 from .audit import AuditRepository
-from .engine import classify_error, describe, read_only_engine
+from .engine import classify_error, describe, read_only_engine, sqlite_path
 from .repositories import MeasureRepository, PersonRepository, ReferenceRepository
 
 
@@ -27,11 +29,16 @@ class UnitOfWork:
     accounts: AccountRepository
     settings: SettingsRepository
 
-    def __init__(self, factory: sessionmaker[Session], where: str) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], where: str, guard: Callable[[], None] | None = None
+    ) -> None:
         self._factory = factory
         self._where = where
+        self._guard = guard
 
     def __enter__(self) -> UnitOfWork:
+        if self._guard is not None:
+            self._guard()
         self.session = self._factory()
         self.persons = PersonRepository(self.session)
         self.measures = MeasureRepository(self.session)
@@ -85,10 +92,44 @@ class UnitOfWorkFactory:
         self._write = sessionmaker(engine, expire_on_commit=False)
         self._read = sessionmaker(read_only_engine(engine), expire_on_commit=False)
         self._where = where
+        self._path = sqlite_path(engine.url)
+        self._identity = _file_identity(self._path)
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self._write, self._where)
+        return UnitOfWork(self._write, self._where, self._check_same_file)
 
     def reader(self) -> UnitOfWork:
         """A unit of work for queries only: never takes the write lock."""
-        return UnitOfWork(self._read, self._where)
+        return UnitOfWork(self._read, self._where, self._check_same_file)
+
+    def _check_same_file(self) -> None:
+        """Refuse to work on a SQLite file replaced since it was opened.
+
+        Open connections still point at the old file: writes through them would
+        land in a file that no longer has a name, and be lost. One ``stat`` per
+        transaction guards against it.
+        """
+        if self._path is None or self._identity is None:
+            return
+        if _file_identity(self._path) != self._identity:
+            raise DatabaseUnavailable(
+                "swapped",
+                f"Le fichier de la base {self._where} a été remplacé ou déplacé pendant que "
+                "l'application était ouverte. Par sécurité, rien n'a été enregistré : "
+                "fermez puis rouvrez l'application.",
+            )
+
+    def accept_current_file(self) -> None:
+        """After a restore done by the application itself: the file is the new reference."""
+        self.engine.dispose()
+        self._identity = _file_identity(self._path)
+
+
+def _file_identity(path: Path | None) -> tuple[int, int] | None:
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino

@@ -141,7 +141,7 @@ class BackupService(Service):
         live = self._live()
         self._engine.dispose()
         safety = backups.restore_backup(live, path, self.backup_dir, known_revisions())
-        self._engine.dispose()
+        self._uow.accept_current_file()
         with self._uow() as uow:
             self._audit(uow, restore_event(path, safety))
             uow.commit()

@@ -31,6 +31,8 @@ class UnitOfWorkSource(Protocol):
 
     def reader(self) -> UnitOfWork: ...
 
+    def accept_current_file(self) -> None: ...
+
 
 Clock = Callable[[], date]
 
