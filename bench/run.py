@@ -107,6 +107,7 @@ def bench_search_service(db: Path) -> tuple[list[float], list[float]]:
     from spip_desktop.settings import Settings
 
     services = open_services(Settings(sqlite_file_url(db), data_directory=DATA / "tmp"))
+    services.sign_in_command_line("bench search")  # sees the whole service, as a DPIP
     settle_long_lived_objects()  # as the application does once its window is ready
     raw = sqlite3.connect(db)
     service_ms: list[float] = []
@@ -151,7 +152,7 @@ def bench_search_gui(db: Path) -> list[float]:
     services = open_services(Settings(sqlite_file_url(db), data_directory=DATA / "tmp"))
     window = MainWindow(Prompter(), TaskRunner(on_error=print))
     window.show()
-    window.attach(services)
+    window.attach(services, services.sign_in_command_line("bench search gui"))
     settle_long_lived_objects()  # as the application does once its window is ready
     loaded = {"n": 0}
     assert window.persons_model is not None and window.persons_page is not None

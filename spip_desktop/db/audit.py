@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Select, delete, func, insert, select
+from sqlalchemy import Connection, Engine, Select, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..domain.audit import (
@@ -37,21 +37,6 @@ APPEND_ONLY_TABLES = ("audit_entry", "audit_anchor")
 SUMMARY_MAX = 500
 ACTIONS = {action.value: action for action in AuditAction}
 VERIFY_BATCH = 20_000
-
-_CHAIN_COLUMNS = (
-    AuditEntryRow.id,
-    AuditEntryRow.at,
-    AuditEntryRow.actor_login,
-    AuditEntryRow.actor_name,
-    AuditEntryRow.action,
-    AuditEntryRow.object_type,
-    AuditEntryRow.object_id,
-    AuditEntryRow.person_id,
-    AuditEntryRow.summary,
-    AuditEntryRow.changes,
-    AuditEntryRow.prev_hash,
-    AuditEntryRow.hash,
-)
 
 
 class AuditRepository:
@@ -207,20 +192,24 @@ def _anchor(connection: Connection) -> tuple[int, str]:
     return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
+_CHAIN_SQL = text(
+    "SELECT id, at, actor_login, actor_name, action, object_type, object_id, person_id, "
+    "summary, changes, prev_hash, hash FROM audit_entry WHERE id > :last ORDER BY id LIMIT :size"
+)
+
+
 def _chain_rows(connection: Connection, after_id: int) -> Iterator[ChainRow]:
-    """Every entry from ``after_id`` on, in id order, streamed in keyset batches."""
+    """Every entry from ``after_id`` on, in id order, streamed in keyset batches.
+
+    Plain SQL text: no type conversion per value (SQLite's timestamps stay text,
+    which :func:`~spip_desktop.domain.audit.timestamp` hashes as is).
+    """
     last = after_id - 1
     while True:
-        batch = connection.execute(
-            select(*_CHAIN_COLUMNS)
-            .where(AuditEntryRow.id > last)
-            .order_by(AuditEntryRow.id)
-            .limit(VERIFY_BATCH)
-        ).all()
+        batch = connection.execute(_CHAIN_SQL, {"last": last, "size": VERIFY_BATCH}).all()
         if not batch:
             return
-        for row in batch:
-            yield tuple(row)
+        yield from batch
         last = batch[-1][0]
 
 

@@ -7,12 +7,12 @@ that entry on. :func:`verify_chain` names the first broken entry.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from hashlib import sha256
 from typing import Any
 
 from .enums import LabelledEnum
@@ -154,14 +154,20 @@ def changes_from_json(text: str) -> tuple[FieldChange, ...]:
 # -- the chain -------------------------------------------------------------------------
 
 
-def timestamp(at: datetime) -> str:
-    """The hashed form of an entry's time (microseconds, no time zone: always UTC)."""
+def timestamp(at: datetime | str) -> str:
+    """The hashed form of an entry's time: ISO, microseconds, no time zone (always UTC).
+
+    SQLite hands the stored text back (``2026-03-12 09:30:00.123456``), which
+    only differs by its separator; other databases hand back a datetime.
+    """
+    if isinstance(at, str):
+        return at.replace(" ", "T", 1)
     return at.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def entry_hash(
     prev_hash: str,
-    at: datetime,
+    at: datetime | str,
     actor_login: str,
     actor_name: str,
     action: str,
@@ -173,27 +179,26 @@ def entry_hash(
 ) -> str:
     """SHA-256 over the previous hash and every field, each prefixed with its length.
 
-    Length prefixes make the encoding unambiguous without the cost of JSON.
+    Length prefixes make the encoding unambiguous without the cost of JSON
+    (``audit verify`` hashes a million entries in a few seconds).
     """
-    fields = (
-        prev_hash,
-        timestamp(at),
-        actor_login,
-        actor_name,
-        str(action),
-        object_type,
-        "" if object_id is None else str(object_id),
-        "" if person_id is None else str(person_id),
-        summary,
-        changes_json,
+    when = timestamp(at)
+    oid = "" if object_id is None else str(object_id)
+    pid = "" if person_id is None else str(person_id)
+    payload = (
+        f"{len(prev_hash)}:{prev_hash}{len(when)}:{when}{len(actor_login)}:{actor_login}"
+        f"{len(actor_name)}:{actor_name}{len(action)}:{action}{len(object_type)}:{object_type}"
+        f"{len(oid)}:{oid}{len(pid)}:{pid}{len(summary)}:{summary}"
+        f"{len(changes_json)}:{changes_json}"
     )
-    payload = "".join(f"{len(field)}:{field}" for field in fields)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return sha256(payload.encode("utf-8")).hexdigest()
 
 
 #: A stored entry as :func:`verify_chain` reads it: id, then the arguments of
 #: :func:`entry_hash` after ``prev_hash``, then the stored prev_hash and hash.
-ChainRow = tuple[int, datetime, str, str, str, str, int | None, int | None, str, str, str, str]
+ChainRow = tuple[
+    int, datetime | str, str, str, str, str, int | None, int | None, str, str, str, str
+]
 
 
 @dataclass(frozen=True)
