@@ -39,6 +39,7 @@ def _spin(low: int, high: int, suffix: str) -> QSpinBox:
     spin = QSpinBox()
     spin.setRange(low, high)
     spin.setSuffix(suffix)
+    spin.setMaximumWidth(120)
     return spin
 
 
@@ -85,7 +86,7 @@ class SettingsPage(QWidget):
         )
         security_form.addRow("Conservation du journal d'audit", self.audit_spin)
         for widget in (self.name_edit, self.code_edit, self.address_edit, self.city_edit):
-            widget.setReadOnly(not service_editable)
+            widget.setEnabled(service_editable)
         self.wide_read_check.setEnabled(service_editable)
         for spin in (self.lock_spin, self.retention_spin, self.audit_spin):
             spin.setEnabled(security_editable)
