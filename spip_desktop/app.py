@@ -31,6 +31,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .bootstrap import Services
     from .ui.main_window import MainWindow as MainWindowType
+    from .ui.prompter import Prompter
 
 #: Hours between two automatic backups while the window is open.
 PERIODIC_HOURS = 4
@@ -155,13 +156,14 @@ def run(settings: Settings) -> int:
         window.attach(services)
         settle_long_lived_objects()
         runner.run(services.audit.verify, audit_checked, lambda e: log.error("audit verify: %s", e))
-        periodic.timeout.connect(
-            lambda: runner.run(
-                lambda: services.backups.create_automatic(BackupReason.PERIODIC),
-                lambda info: log.info("periodic backup %s", info and info.path),
+        if len(opened_services) == 1:
+            periodic.timeout.connect(
+                lambda: runner.run(
+                    lambda: opened_services[-1].backups.create_automatic(BackupReason.PERIODIC),
+                    lambda info: log.info("periodic backup %s", info and info.path),
+                )
             )
-        )
-        periodic.start()
+            periodic.start()
 
     def audit_checked(report: ChainReport) -> None:
         if report.ok:
@@ -175,30 +177,20 @@ def run(settings: Settings) -> int:
         )
 
     def offer_restore(error: DatabaseUnavailable) -> bool:
-        """A damaged base: offer the newest sound backup (the damaged file is kept aside)."""
-        from .db.backups import latest_good_backup
-
-        backup = latest_good_backup(settings.backup_dir)
-        if backup is None or settings.demo:
-            return False
-        when = backup.created_at.astimezone().strftime("%d/%m/%Y à %H:%M")
-        if not prompter.confirm(
-            "Base de données endommagée",
-            f"{error.message}\n\nLa dernière sauvegarde valable date du {when} "
-            f"({backup.person_count} personnes). La restaurer maintenant ? La base "
-            "endommagée est conservée à part, rien n'est effacé.",
-            yes="Restaurer cette sauvegarde",
-            no="Quitter",
-        ):
+        backup = restore_choice(settings, prompter, error)
+        if backup is None:
             return False
         from .bootstrap import restore_database
 
-        runner.run(lambda: restore_database(settings, backup.path)[0], opened, failed)
+        runner.run(lambda: restore_database(settings, backup)[0], opened, failed)
         return True
 
     def failed(error: BaseException) -> None:
-        corrupt = isinstance(error, DatabaseUnavailable) and error.reason == "corrupt"
-        if corrupt and offer_restore(error):  # type: ignore[arg-type]  # corrupt => DatabaseUnavailable
+        if (
+            isinstance(error, DatabaseUnavailable)
+            and error.reason == "corrupt"
+            and offer_restore(error)
+        ):
             return
         if isinstance(error, SpipError):
             message = error.message
@@ -244,6 +236,28 @@ def run(settings: Settings) -> int:
     for services in opened_services:
         back_up_at_exit(services)
     return exit_code[0] or code
+
+
+def restore_choice(
+    settings: Settings, prompter: Prompter, error: DatabaseUnavailable
+) -> Path | None:
+    """A damaged base: offer the newest sound backup; the one to restore, or ``None``."""
+    from .db.backups import latest_good_backup
+
+    backup = latest_good_backup(settings.backup_dir)
+    if backup is None or settings.demo:
+        return None
+    when = backup.created_at.astimezone().strftime("%d/%m/%Y à %H:%M")
+    if not prompter.confirm(
+        "Base de données endommagée",
+        f"{error.message}\n\nLa dernière sauvegarde valable date du {when} "
+        f"({backup.person_count} personnes). La restaurer maintenant ? La base "
+        "endommagée est conservée à part, rien n'est effacé.",
+        yes="Restaurer cette sauvegarde",
+        no="Quitter",
+    ):
+        return None
+    return backup.path
 
 
 def back_up_at_exit(services: Services) -> None:

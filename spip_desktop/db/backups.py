@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from ..domain.backup_policy import BackupInfo, BackupReason, backups_to_delete
+from ..domain.backup_policy import BackupInfo, BackupReason, backups_to_delete, rotated
 from ..domain.errors import SpipError
 
 log = logging.getLogger(__name__)
@@ -183,13 +183,15 @@ def list_backups(backup_dir: Path) -> list[BackupInfo]:
 
 
 def prune_backups(backup_dir: Path, now: datetime) -> list[Path]:
-    """Delete the backups the retention rule lets go; return the deleted backup files.
+    """Delete the automatic backups the retention rule lets go; return the deleted files.
 
+    Only automatic backups rotate (see :func:`~spip_desktop.domain.backup_policy.rotated`).
     Each backup's sidecar goes with it. ``now`` must be timezone-aware. A file that
     cannot be deleted is logged and kept: pruning never stops the application.
     """
     deleted = []
-    for info in backups_to_delete(list_backups(backup_dir), now):
+    automatic = [info for info in list_backups(backup_dir) if rotated(info.reason)]
+    for info in backups_to_delete(automatic, now):
         try:
             info.path.unlink(missing_ok=True)  # the backup first: a lone sidecar is ignored
             deleted.append(info.path)

@@ -50,6 +50,13 @@ class BackupInfo:
             raise ValueError("BackupInfo.created_at must be timezone-aware")
 
 
+def rotated(reason: BackupReason) -> bool:
+    """Only the automatic backups rotate. Those made on purpose (by hand, before a
+    migration, before a restore) stay until an administrator deletes them: the
+    safety copy taken before a restore must outlive the exit backup of the same day."""
+    return reason in (BackupReason.EXIT, BackupReason.PERIODIC)
+
+
 def backups_to_delete(
     backups: Sequence[BackupInfo],
     now: datetime,

@@ -303,6 +303,24 @@ def test_pruning_keeps_seven_days_and_four_weeks(
     assert prune_backups(backup_dir / "absent", datetime.now(UTC)) == []
 
 
+@pytest.mark.parametrize(
+    "reason", [BackupReason.MANUAL, BackupReason.RESTORE, BackupReason.MIGRATION]
+)
+def test_backups_made_on_purpose_never_rotate_away(
+    live: Path, backup_dir: Path, reason: BackupReason
+) -> None:
+    """The safety copy before a restore must outlive the exit backup of the same day."""
+    on_purpose = create_backup(live, backup_dir, reason, now=datetime(2026, 1, 5, 9, tzinfo=UTC))
+    for day in range(6, 30):
+        create_backup(
+            live, backup_dir, BackupReason.EXIT, now=datetime(2026, 1, day, 18, tzinfo=UTC)
+        )
+    prune_backups(backup_dir, datetime(2026, 3, 1, tzinfo=UTC))
+    remaining = list_backups(backup_dir)
+    assert on_purpose.path in [b.path for b in remaining]
+    assert sum(b.reason is BackupReason.EXIT for b in remaining) <= 7 + 4
+
+
 # --- inspecting a file chosen for restore ------------------------------------------------
 
 

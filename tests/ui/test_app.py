@@ -80,3 +80,41 @@ def test_unexpected_errors_are_logged_and_summed_up(
     assert "KeyError: 'colonne inconnue'" in caplog.text
     sys.excepthook(SpipError, SpipError("Phrase claire."), None)
     assert shown[-1] == ("Opération impossible", "Phrase claire.")
+
+
+def test_a_damaged_database_offers_the_latest_backup_and_opens_it(
+    qapp,
+    tmp_path: Path,
+    recorded: list[FakePrompter],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from spip_desktop.domain.model import PersonQuery
+    from spip_desktop.ui.main_window import MainWindow
+    from tests.conftest import MANAGER, open_test_services, person_draft
+
+    path = tmp_path / "base.sqlite3"
+    settings = Settings(sqlite_file_url(path), False, path, tmp_path / "data")
+    services = open_test_services(settings)
+    services.persons.create(person_draft())
+    backup = services.backups.create()
+    services.close()
+    path.write_bytes(b"plus une base" * 500)  # the disk damaged it
+    opened = []
+
+    def attach(self, backend, user=None) -> None:
+        opened.append(backend)
+        QTimer.singleShot(0, QApplication.quit)
+
+    monkeypatch.setattr(MainWindow, "attach", attach)
+    assert app_module.run(settings) == 0
+    title, text = recorded[0].asked[0]
+    assert title == "Base de données endommagée" and "endommagée" in text
+    restored = opened[0]
+    restored.session.user = MANAGER
+    assert restored.persons.count(PersonQuery()) == 1
+    kept = list(settings.backup_dir.glob("*endommagee*"))
+    assert kept and kept[0].read_bytes() == b"plus une base" * 500  # nothing is thrown away
+    assert backup.path.exists()
