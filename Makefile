@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit bench bench-quick screenshots clean
+.PHONY: run test test-pg lint typecheck unit bench bench-quick screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -22,10 +22,16 @@ run: $(STAMP)
 	$(BIN)/spip-desktop --demo
 
 ## Everything CI checks: lint, formatting, layer contracts, types, the whole test suite.
+## The integration tests run on SQLite and on a throwaway PostgreSQL server (.ci/postgres
+## starts one when PostgreSQL is installed; without it those variants are skipped).
 test: $(STAMP) lint typecheck
-	@$(BIN)/pytest; status=$$?; \
+	@bash .ci/postgres run $(BIN)/pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "Aucun test n'a été exécuté : échec." >&2; exit 1; fi; \
 	exit $$status
+
+## Only the tests that run on PostgreSQL, on a throwaway server.
+test-pg: $(STAMP)
+	bash .ci/postgres run $(BIN)/pytest -m postgresql -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check spip_desktop tests migrations bench scripts

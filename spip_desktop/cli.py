@@ -42,6 +42,10 @@ _ARGPARSE_FR = {
     "options": "options",
     "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
     "show program's version number and exit": "afficher la version et quitter",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "option ambiguë : %(option)s peut désigner %(matches)s"
+    ),
+    "ignored explicit argument %r": "valeur inattendue pour cette option : %r",
 }
 
 
@@ -278,7 +282,10 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         services.close()
     print(f"Base : {services.database_label}")
-    print("Intégrité du fichier : " + ("correcte" if not report.integrity else "ANOMALIES"))
+    if not report.integrity_checked:
+        print("Intégrité du fichier : sans objet (serveur PostgreSQL)")
+    else:
+        print("Intégrité du fichier : " + ("correcte" if not report.integrity else "ANOMALIES"))
     for line in report.integrity[:20]:
         print(f"  - {line}")
     print("Clés étrangères : " + ("correctes" if not report.foreign_keys else "ANOMALIES"))
@@ -307,7 +314,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = resolve(args.db, args.database_url, args.demo)
+    try:
+        settings = resolve(args.db, args.database_url, args.demo)
+    except SpipError as error:
+        print(f"spip-desktop : {error.message}", file=sys.stderr)
+        return EXIT_FAILURE
     setup_logging(settings.log_file)
     if args.command is None:
         from .app import run

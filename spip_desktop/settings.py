@@ -12,6 +12,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .domain.errors import SpipError
+
 APP_NAME = "spip-desktop"
 APP_AUTHOR = "SPIP"
 DATABASE_FILE = "spip-desktop.sqlite3"
@@ -20,10 +22,26 @@ DEMO_PERSONS = 1500
 DEMO_SEED = 2026
 
 
+class SettingsError(SpipError):
+    """A location given by the user cannot be used (unknown home folder, invalid name)."""
+
+
+def _expanded(path: Path, what: str, absolute: bool = True) -> Path:
+    """``~`` expanded (and the path made absolute), or a French sentence."""
+    try:
+        expanded = path.expanduser()
+        return expanded.resolve() if absolute else expanded
+    except (RuntimeError, ValueError, OSError) as error:
+        raise SettingsError(
+            f"{what} « {str(path).replace(chr(0), '')} » n'est pas utilisable : "
+            "dossier personnel inconnu ou caractère interdit dans le nom."
+        ) from error
+
+
 def data_dir() -> Path:
     override = os.environ.get("SPIP_DATA_DIR")
     if override:
-        return Path(override).expanduser()
+        return _expanded(Path(override), "Le dossier de données (SPIP_DATA_DIR)", absolute=False)
     return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
 
 
@@ -60,7 +78,7 @@ def resolve(
 
     directory = data_dir()
     if db_file is not None:
-        path = db_file.expanduser().resolve()
+        path = _expanded(db_file, "Le fichier de base")
         return Settings(sqlite_file_url(path), demo, path, directory)
     if demo:
         path = directory / DEMO_DATABASE_FILE

@@ -4,7 +4,8 @@ The audit tables refuse UPDATE and DELETE in the database itself (SQLite
 triggers; a PL/pgSQL trigger function on PostgreSQL), so that no program
 holding an ordinary connection can rewrite history. On PostgreSQL the folded
 search column also gets a trigram index (``pg_trgm``) when the extension can
-be created. The SQL is frozen here as it was at this revision.
+be created, and the folded keys the binary collation "C" (see BINARY_COLUMNS).
+The SQL is frozen here as it was at this revision.
 
 Revision ID: 0002
 Revises: 0001
@@ -28,7 +29,22 @@ SQLITE_DDL = [
     for verb in ("update", "delete")
 ]
 
+#: Folded keys are made to be compared byte by byte, as SQLite does: under a
+#: server's linguistic collation (fr_FR, ICU) the separator \x1f and punctuation
+#: would be ignored and "Martine Anne" would sort before "Martin Jean".
+BINARY_COLUMNS = (
+    ("person", "sort_key", "varchar(600)"),
+    ("person", "given_sort_key", "varchar(600)"),
+    ("person", "search_text", "text"),
+    ("person", "file_number", "varchar(30)"),
+    ("agent", "sort_key", "varchar(600)"),
+)
+
 POSTGRESQL_DDL = [
+    *(
+        f'ALTER TABLE {table} ALTER COLUMN {column} TYPE {type_} COLLATE "C"'
+        for table, column, type_ in BINARY_COLUMNS
+    ),
     """CREATE OR REPLACE FUNCTION spip_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         RAISE EXCEPTION 'append-only table: %', TG_TABLE_NAME;
@@ -145,6 +161,8 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_person_search_trgm")
+        for table, column, type_ in BINARY_COLUMNS:
+            op.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE {type_} COLLATE "default"')
     op.drop_table('account')
     op.drop_table('setting')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:

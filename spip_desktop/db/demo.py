@@ -1,7 +1,8 @@
 """Bulk generation of fictitious people for demonstrations and benchmarks.
 
 Rows are written with Core ``INSERT`` statements in large batches (no ORM
-objects), which keeps 250,000 people under a minute on a 2-core machine.
+objects; ``COPY`` on PostgreSQL), which keeps 250,000 people under a minute on
+a 2-core machine.
 The same seed and reference date always give the same data.
 """
 
@@ -29,6 +30,7 @@ from ..domain.enums import (
 )
 from ..domain.model import MeasureDraft
 from ..domain.security import DEMO_ACCOUNTS, Role, encode_roles
+from ..domain.service_settings import ServiceSettings
 from ..domain.text import given_names_sort_key, name_sort_key, search_document
 from . import models as m
 from .models import utcnow
@@ -406,7 +408,7 @@ def _generated(context: _Context, total: int) -> Iterator[Batch]:
     """Batches in order, generated one step ahead in a second process when it pays.
 
     The worker is spawned, not forked: a forked child would inherit the open
-    SQLite connection, which SQLite forbids.
+    database connection (SQLite forbids it; a PostgreSQL one would be shared).
     """
     batches = list(_batches(total))
     if len(batches) < 3:
@@ -455,6 +457,11 @@ def populate(
                 )
             ),
         )
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:
+            # The ids are chosen here, not by the sequences: no other writer may take
+            # one meanwhile (readers are not blocked).
+            connection.exec_driver_sql("LOCK TABLE person, measure IN EXCLUSIVE MODE")
         person_id = _next_id(connection, m.PersonRow.id)
         measure_id = _next_id(connection, m.MeasureRow.id)
         now = utcnow()
@@ -469,10 +476,9 @@ def populate(
                     )
                 for row in obligation_rows:
                     row.update(measure_id=measure_id + row.pop("measure_index"), **stamp)
-                connection.execute(insert(m.PersonRow), person_rows)
-                connection.execute(insert(m.MeasureRow), measure_rows)
-                if obligation_rows:
-                    connection.execute(insert(m.ObligationRow), obligation_rows)
+                _insert(connection, m.PersonRow, person_rows)
+                _insert(connection, m.MeasureRow, measure_rows)
+                _insert(connection, m.ObligationRow, obligation_rows)
                 person_id += len(person_rows)
                 measure_id += len(measure_rows)
                 n_measures += len(measure_rows)
@@ -480,7 +486,44 @@ def populate(
                 done += len(person_rows)
                 if progress:
                     progress(done, persons)
+        if postgresql:
+            _catch_up_sequences(connection, ("person", "measure"))
     return DemoSummary(persons, n_measures, n_obligations)
+
+
+def _insert(connection: Connection, model: type[m.Base], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dictionaries with the same keys): ``COPY`` on PostgreSQL, where it
+    is several times quicker than batched ``INSERT``; one ``executemany`` elsewhere."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(model), rows)
+        return
+    table = model.__table__
+    columns = list(rows[0])
+    types = [table.c[name].type for name in columns]
+    processors = [t.bind_processor(connection.dialect) for t in types]
+    names = ", ".join(connection.dialect.identifier_preparer.quote(name) for name in columns)
+    sql = f"COPY {connection.dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN"
+    driver = connection.connection.driver_connection  # psycopg's, in this transaction
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    value if process is None else process(value)
+                    for process, value in zip(processors, (row[n] for n in columns), strict=True)
+                ]
+            )
+
+
+def _catch_up_sequences(connection: Connection, tables: tuple[str, ...]) -> None:
+    """Move PostgreSQL's id sequences past the ids :func:`populate` chose itself."""
+    for table in tables:
+        connection.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table} "
+            "HAVING max(id) IS NOT NULL"
+        )
 
 
 #: The agent role a demonstration account is tied to (its caseload, for a CPIP).
@@ -542,3 +585,16 @@ def add_demo_accounts(connection: Connection, hash_password: Callable[[str], str
         )
         added += 1
     return added
+
+
+def add_demo_settings(connection: Connection) -> None:
+    """A fictitious service identity, so that documents print a plausible letterhead."""
+    settings = ServiceSettings(
+        service_name="SPIP de la Gironde (démonstration)",
+        service_code="33",
+        address="12 rue de l'Exemple, 33000 Bordeaux",
+        city="Bordeaux",
+    )
+    connection.execute(
+        insert(m.SettingRow), [{"key": k, "value": v} for k, v in settings.to_strings().items()]
+    )

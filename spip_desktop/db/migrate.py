@@ -3,6 +3,10 @@
 Before changing an existing SQLite file the database is copied with SQLite's
 backup API; the upgrade then runs in one transaction over the application's
 own connection, so it either completes or leaves the file untouched.
+
+On a PostgreSQL server (DDL is transactional there too) backing up is the
+server administrator's business; workstations starting a new version at the
+same time take turns on an advisory lock, and the later ones find the work done.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 #: scripts lets a start on an up-to-date database skip importing alembic (about
 #: 150 ms); ``tests/integration/test_migrations.py`` checks it against alembic.
 SCHEMA_HEAD = "0002"
+#: The key of the PostgreSQL advisory lock held while upgrading (any constant will do).
+MIGRATION_LOCK_KEY = 0x5350_4950  # "SPIP"
 
 
 def migrations_dir() -> Path:
@@ -106,11 +112,17 @@ def _check_known(connection: Connection, where: str) -> str | None:
     revision = current_revision(connection)
     if revision is None:
         tables = set(inspect(connection).get_table_names())
-        if tables:
+        if tables and connection.dialect.name == "sqlite":
             raise DatabaseUnavailable(
                 "foreign",
                 f"Le fichier {where} contient déjà des tables qui ne sont pas celles de "
                 "SPIP Desktop : choisissez un autre fichier.",
+            )
+        if tables:
+            raise DatabaseUnavailable(
+                "foreign",
+                f"La base {where} contient déjà des tables qui ne sont pas celles de "
+                "SPIP Desktop : indiquez une base vide, créée pour SPIP Desktop.",
             )
         return None
     from alembic.script import ScriptDirectory
@@ -146,6 +158,10 @@ def upgrade_to_head(engine: Engine, backup_dir: Path) -> UpgradeOutcome:
         from alembic import command
 
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+                if _stamped_revision(connection) == head:  # another workstation did it
+                    return UpgradeOutcome(head, head, None)
             command.upgrade(alembic_config(connection), "head")
         log.info("database upgraded from %s to %s", current, head)
         return UpgradeOutcome(current, head, backup)

@@ -181,7 +181,8 @@ class PersonRepository:
         terms = search_terms(query.text)
         if terms:
             plan = search.choose_plan(self.session, terms, count_only)
-            stmt = search.restrict(stmt, plan, terms)
+            dialect = self.session.get_bind().dialect.name
+            stmt = search.restrict(stmt, plan, terms, dialect)
         return stmt
 
     @staticmethod

@@ -4,23 +4,38 @@ The text searched is ``person.search_text``, already folded by
 :func:`spip_desktop.domain.text.search_document`, so the same query finds the
 same people on every backend.  On SQLite an external-content FTS5 table,
 kept in step by triggers (created by migration 0001), answers prefix queries
-through its index.
+through its index. On PostgreSQL every query takes the LIKE plan, which a
+trigram index on ``person.search_text`` (migration 0002, ``pg_trgm``) serves.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Select, TextClause, and_, column, func, literal_column, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    TextClause,
+    and_,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .models import PersonRow
 
 FTS_TABLE = "person_fts"
+_LIKE_SPECIAL = re.compile(r"[\\%_]")
 #: PostgreSQL's trigram index on ``person.search_text`` (migration 0002).
 TRIGRAM_INDEX = "ix_person_search_trgm"
 
@@ -40,6 +55,9 @@ def bulk_load(connection: Connection) -> Iterator[None]:
     """
     if connection.dialect.name != "sqlite":
         yield
+        if connection.dialect.name == "postgresql":
+            # Fresh statistics, or the planner guesses on tables it believes empty.
+            connection.exec_driver_sql("ANALYZE person, measure, obligation")
         return
     triggers = list(
         connection.exec_driver_sql(
@@ -115,9 +133,14 @@ def estimate_matches(session: Session, terms: list[str]) -> tuple[int, int]:
     return hits * people // SAMPLE_ROWS, people
 
 
+def has_fts(session: Session) -> bool:
+    """True where the FTS5 index exists (SQLite); elsewhere only :attr:`Plan.LIKE` works."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def choose_plan(session: Session, terms: list[str], count_only: bool = False) -> Plan:
     """Pick the plan from the estimated number of matches (see :class:`Plan`)."""
-    if session.get_bind().dialect.name != "sqlite":
+    if not has_fts(session):
         return Plan.LIKE
     estimate, people = estimate_matches(session, terms)
     if estimate < FEW_MATCHES:
@@ -127,12 +150,33 @@ def choose_plan(session: Session, terms: list[str], count_only: bool = False) ->
     return Plan.IN
 
 
-def restrict(stmt: Select[Any], plan: Plan, terms: list[str]) -> Select[Any]:
-    """Keep the people whose names or numbers start with every term, by ``plan``."""
-    if plan is Plan.LIKE:
-        return stmt.where(
-            and_(*((" " + PersonRow.search_text).like(f"% {term}%") for term in terms))
+def _word_prefix(term: str, dialect: str) -> ColumnElement[bool]:
+    """``search_text`` has a word starting with ``term``.
+
+    Terms are folded (:func:`spip_desktop.domain.text.search_terms`): no case to fold
+    (PostgreSQL's LIKE is case-sensitive, the stored text is folded) and, being
+    ``[a-z0-9]+``, no wildcard either; PostgreSQL's default escape character guards
+    against any all the same. There the column itself is compared, never an
+    expression of it, so that the trigram index answers both patterns.
+    """
+    if dialect == "postgresql":
+        literal = _LIKE_SPECIAL.sub(r"\\\g<0>", term)
+        return or_(
+            PersonRow.search_text.like(f"{literal}%"), PersonRow.search_text.like(f"% {literal}%")
         )
+    return (" " + PersonRow.search_text).like(f"% {term}%")
+
+
+def restrict(
+    stmt: Select[Any], plan: Plan, terms: list[str], dialect: str = "sqlite"
+) -> Select[Any]:
+    """Keep the people whose names or numbers start with every term, by ``plan``.
+
+    ``dialect`` is the backend's name: without FTS5 (not SQLite) every plan is the
+    LIKE plan.
+    """
+    if plan is Plan.LIKE or dialect != "sqlite":
+        return stmt.where(and_(*(_word_prefix(term, dialect) for term in terms)))
     if plan is Plan.JOIN:
         return (
             stmt.join(_FTS, _FTS.c.rowid == PersonRow.id)

@@ -26,7 +26,9 @@ _DATE_RE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\s*$")
 
 def format_date(value: date | None, empty: str = "") -> str:
     """``dd/mm/yyyy``, the form officers read and type."""
-    return value.strftime("%d/%m/%Y") if value else empty
+    if not value:
+        return empty
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"  # %Y drops zeros before 1000
 
 
 def format_date_long(value: date) -> str:

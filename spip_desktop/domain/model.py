@@ -255,6 +255,8 @@ class CheckReport:
     foreign_keys: list[str] = field(default_factory=list)
     current_revision: str | None = None
     head_revision: str | None = None
+    #: False on a server: the file check belongs to SQLite (PostgreSQL checks its own pages).
+    integrity_checked: bool = True
 
     @property
     def migration_ok(self) -> bool:

@@ -97,7 +97,11 @@ class SasWindow:
 
     @classmethod
     def on(cls, today: date) -> SasWindow:
-        return cls(today, add_years(today, SAS_RELIQUAT_YEARS))
+        try:
+            high = add_years(today, SAS_RELIQUAT_YEARS)
+        except (ValueError, OverflowError):  # the calendar's last two years
+            high = date.max
+        return cls(today, high)
 
     @property
     def bounds(self) -> tuple[date, date]:

@@ -39,7 +39,8 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return _NON_WORD.sub(" ", text.lower()).strip()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    # Decompose first: "ǽ" is "æ" plus an accent, and only then does "æ" meet the table.
+    decomposed = unicodedata.normalize("NFKD", text).translate(_LIGATURES)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NON_WORD.sub(" ", stripped.lower()).strip()
 

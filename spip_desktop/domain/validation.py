@@ -6,6 +6,7 @@ Errors block the save; warnings are shown and the officer may go on.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -97,12 +98,25 @@ class ValidationResult:
         return "\n".join(self.errors.values())
 
 
+#: Fields typed over several lines: line breaks and tabs are welcome there.
+MULTILINE_FIELDS = frozenset({"notes", "obligation_details"})
+
+
+def _invisible(value: str, multiline: bool) -> bool:
+    """A control character (NUL, escape…) that no keyboard types on purpose."""
+    allowed = "\n\r\t" if multiline else ""
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
+
+
 def _check_lengths(result: ValidationResult, values: dict[str, str]) -> None:
+    """Length limits, and no invisible control character (PostgreSQL refuses NUL)."""
     for name, value in values.items():
         limit = MAX_LENGTHS.get(name)
+        label = FIELD_LABELS.get(name, "Ce champ")
         if limit is not None and len(value) > limit:
-            label = FIELD_LABELS.get(name, "Ce champ")
             result.error(name, f"{label} ne peut pas dépasser {limit} caractères.")
+        elif not value.isprintable() and _invisible(value, name in MULTILINE_FIELDS):
+            result.error(name, f"{label} contient un caractère invisible non autorisé.")
 
 
 def validate_person(draft: PersonDraft, today: date) -> ValidationResult:
@@ -188,6 +202,11 @@ def validate_measure(draft: MeasureDraft, today: date) -> ValidationResult:
                 "obligations",
                 f"La précision d'une obligation ne peut pas dépasser "
                 f"{MAX_LENGTHS['obligation_details']} caractères.",
+            )
+        elif _invisible(obligation.details, multiline=True):
+            result.error(
+                "obligations",
+                "La précision d'une obligation contient un caractère invisible non autorisé.",
             )
     kinds = [o.kind for o in draft.obligations if o.kind is not ObligationType.AUTRE]
     if len(kinds) != len(set(kinds)):

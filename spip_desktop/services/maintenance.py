@@ -29,6 +29,7 @@ class MaintenanceService:
                 foreign_keys=maintenance.foreign_key_problems(self._engine),
                 current_revision=current,
                 head_revision=head,
+                integrity_checked=maintenance.integrity_check_applies(self._engine),
             )
         except Exception as error:  # driver errors become a French sentence
             if isinstance(error, SpipError):
@@ -52,7 +53,8 @@ class MaintenanceService:
         if self.person_count() > 0:
             raise SpipError(
                 "Cette base contient déjà des personnes : les données de démonstration "
-                "ne s'ajoutent qu'à une base vide. Choisissez un autre fichier avec --db."
+                "ne s'ajoutent qu'à une base vide. Choisissez une autre base (--db ou "
+                "--database-url)."
             )
         summary = demo.populate(self._engine, persons, seed, self._today(), progress)
         with self._engine.begin() as connection:
@@ -60,4 +62,6 @@ class MaintenanceService:
                 # The demo passwords are published on the sign-in screen: a cheap hash
                 # loses nothing, and the first sign-in upgrades it to the standard cost.
                 demo.add_demo_accounts(connection, fast_passwords().hash)
+            if connection.scalar(select(func.count()).select_from(m.SettingRow)) == 0:
+                demo.add_demo_settings(connection)
         return summary

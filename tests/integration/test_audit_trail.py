@@ -38,9 +38,7 @@ def entries(services: Services, **filters: object) -> list:
     return services.audit.browse(AuditQuery(**filters), 0, 1000)  # type: ignore[arg-type]
 
 
-def sqlite_only(services: Services) -> Path:
-    if services.engine.dialect.name != "sqlite":
-        pytest.skip("a SQLite file property: the server mode has no file")
+def sqlite_file(services: Services) -> Path:
     path = services.settings.explicit_file
     assert path is not None
     return path
@@ -106,8 +104,9 @@ def test_reference_data_changes_are_recorded(services: Services) -> None:
     assert [(c.field, c.old, c.new) for c in recorded[0].changes] == [("code", "LIB", "LBN")]
 
 
+@pytest.mark.sqlite_only("a SQLite file: the server has its own test")
 def test_the_database_refuses_to_rewrite_history(services: Services) -> None:
-    path = sqlite_only(services)
+    path = sqlite_file(services)
     services.persons.create(person_draft())
     with closing(sqlite3.connect(path)) as db:
         for statement in ("UPDATE audit_entry SET actor_name = 'x'", "DELETE FROM audit_entry"):
@@ -122,10 +121,11 @@ def tamper(path: Path, entry_id: int) -> None:
         db.execute("UPDATE audit_entry SET summary = 'rien à voir' WHERE id = ?", (entry_id,))
 
 
+@pytest.mark.sqlite_only("a SQLite file: the server has its own test")
 def test_a_tampered_entry_is_named_by_verify_and_by_the_command(
     services: Services, settings: Settings
 ) -> None:
-    path = sqlite_only(services)
+    path = sqlite_file(services)
     for i in range(5):
         services.persons.create(person_draft(file_number=f"2026-00000{i}", surname=f"Nom{i}"))
     assert services.audit.verify().checked == 5
@@ -159,7 +159,7 @@ def test_pruning_old_entries_keeps_the_chain_verifiable(services: Services) -> N
     assert services.audit.verify().ok
     if services.engine.dialect.name == "sqlite":  # the guard is back after the prune
         with (
-            closing(sqlite3.connect(sqlite_only(services))) as db,
+            closing(sqlite3.connect(sqlite_file(services))) as db,
             pytest.raises(sqlite3.DatabaseError, match="append-only"),
         ):
             db.execute("DELETE FROM audit_entry")
@@ -199,10 +199,11 @@ def test_an_administrator_alone_cannot_read_the_files(services: Services) -> Non
         services.persons.get_file(1)
 
 
+@pytest.mark.sqlite_only("a SQLite file: the server has its own test")
 def test_a_file_replaced_under_the_running_app_is_refused_and_nothing_is_written(
     services: Services, tmp_path: Path
 ) -> None:
-    path = sqlite_only(services)
+    path = sqlite_file(services)
     services.persons.create(person_draft())
     copy = tmp_path / "copie.sqlite3"
     with closing(sqlite3.connect(path)) as src, closing(sqlite3.connect(copy)) as dst:

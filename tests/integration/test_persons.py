@@ -342,6 +342,7 @@ def test_every_search_plan_finds_the_same_people(
     assert services.persons.count(PersonQuery(text="l'hopital")) == 1
 
 
+@pytest.mark.sqlite_only("the FTS5 planner: on PostgreSQL every plan is the LIKE plan")
 def test_the_planner_follows_selectivity(services: Services) -> None:
     from spip_desktop.db.unit_of_work import UnitOfWorkFactory
 
