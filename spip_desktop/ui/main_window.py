@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -115,8 +116,16 @@ class MainWindow(QMainWindow):
         self.sign_out_button = QPushButton("Se déconnecter")
         self.sign_out_button.setObjectName("sideButton")
         self.sign_out_button.clicked.connect(self.sign_out)
+        self.password_button = QPushButton("Mot de passe…")
+        self.password_button.setObjectName("sideButton")
+        self.password_button.clicked.connect(lambda: self.change_password(required=False))
         side.addWidget(self.user_label)
-        side.addWidget(self.sign_out_button, 0, Qt.AlignmentFlag.AlignLeft)
+        buttons_row = QHBoxLayout()
+        buttons_row.setContentsMargins(0, 0, 0, 0)
+        buttons_row.addWidget(self.sign_out_button)
+        buttons_row.addWidget(self.password_button)
+        buttons_row.addStretch(1)
+        side.addLayout(buttons_row)
         side.addSpacing(8)
         side.addWidget(self.database_label)
 
@@ -282,6 +291,46 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Connecté : {user.display_name}.", 4000)
             self.ready.emit()
         self.watcher.start()
+        if not user.system:
+            self.runner.run(backend.accounts.must_change_password, self._on_password_checked)
+
+    def _on_password_checked(self, must_change: bool) -> None:
+        if must_change:
+            self.change_password(required=True)
+
+    def change_password(self, required: bool) -> None:
+        """One's own password; when an administrator reset it, nothing else until it is done."""
+        from .sign_in import ChangePasswordDialog
+
+        assert self.backend is not None
+        accounts = self.backend.accounts
+        dialog = ChangePasswordDialog(required, self)
+        self.password_dialog = dialog
+
+        def changed(_result: object) -> None:
+            dialog.accept()
+            self.statusBar().showMessage("Mot de passe changé.", 5000)
+
+        def refused(error: BaseException) -> None:
+            if isinstance(error, SpipError):
+                dialog.show_error(error)
+            else:
+                self.show_error(error)
+
+        def save() -> None:
+            current, new, confirmation = dialog.values()
+            self.runner.run(
+                lambda: accounts.change_password(current, new, confirmation), changed, refused
+            )
+
+        def finished(result: int) -> None:
+            dialog.deleteLater()
+            if required and result != QDialog.DialogCode.Accepted:
+                self._finish_sign_out()
+
+        dialog.save_requested.connect(save)
+        dialog.finished.connect(finished)
+        dialog.open()
 
     def _add_admin_sections(self, user: User) -> None:
         """Accounts, the audit trail, backups, retention and settings, by role."""

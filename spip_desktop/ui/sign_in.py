@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -428,4 +430,67 @@ class UnlockForm(QFrame):
             QTimer.singleShot(error.retry_after * 1000, lambda: self.unlock_button.setEnabled(True))
 
 
-__all__ = ["FirstAdminPage", "PasswordRuleView", "SignInPage", "UnlockForm"]
+class ChangePasswordDialog(QDialog):
+    """Change one's own password (required after an administrator reset it).
+
+    Signals:
+        save_requested(): the page runs the change and answers with :meth:`show_error`
+        or closes the dialog.
+    """
+
+    save_requested = Signal()
+
+    def __init__(self, required: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Changer de mot de passe")
+        self.required = required
+        self.current_edit = _password_edit()
+        self.new_edit = _password_edit()
+        self.confirmation_edit = _password_edit()
+        self.rule_view = PasswordRuleView()
+        self.new_edit.textChanged.connect(self.rule_view.update_for)
+        self.errors: dict[str, ErrorLabel] = {}
+        self.fields: dict[str, QWidget] = {}
+        form = QFormLayout()
+        for name, label, edit in (
+            ("current_password", "Mot de passe actuel", self.current_edit),
+            ("password", "Nouveau mot de passe", self.new_edit),
+            ("password_confirmation", "Confirmation", self.confirmation_edit),
+        ):
+            box, error = field_with_error(edit)
+            self.errors[name] = error
+            self.fields[name] = edit
+            form.addRow(label, box)
+        layout = QVBoxLayout(self)
+        if required:
+            intro = QLabel(
+                "Votre mot de passe a été réinitialisé par un administrateur : choisissez-en "
+                "un nouveau pour continuer."
+            )
+            intro.setWordWrap(True)
+            layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.rule_view)
+        self.error_label = ErrorLabel()
+        layout.addWidget(self.error_label)
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton(
+            "Changer le mot de passe", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.save_button.setObjectName("primaryButton")
+        buttons.addButton(
+            "Se déconnecter" if required else "Annuler", QDialogButtonBox.ButtonRole.RejectRole
+        )
+        buttons.accepted.connect(self.save_requested)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def values(self) -> tuple[str, str, str]:
+        return self.current_edit.text(), self.new_edit.text(), self.confirmation_edit.text()
+
+    def show_error(self, error: SpipError) -> None:
+        errors = error.result.errors if isinstance(error, InvalidInput) else {}
+        for name, label in self.errors.items():
+            label.show_message(errors.get(name))
+            set_invalid(self.fields[name], name in errors)
+        self.error_label.show_message(None if errors else error.message)

@@ -89,7 +89,6 @@ def test_a_damaged_database_offers_the_latest_backup_and_opens_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
     from spip_desktop.domain.model import PersonQuery
     from spip_desktop.ui.main_window import MainWindow
@@ -106,7 +105,7 @@ def test_a_damaged_database_offers_the_latest_backup_and_opens_it(
 
     def attach(self, backend, user=None) -> None:
         opened.append(backend)
-        QTimer.singleShot(0, QApplication.quit)
+        QTimer.singleShot(0, self.close)  # as an officer closing the window
 
     monkeypatch.setattr(MainWindow, "attach", attach)
     assert app_module.run(settings) == 0

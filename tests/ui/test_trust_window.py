@@ -435,3 +435,41 @@ def test_each_role_sees_the_file_as_its_rights_allow(
     assert page.measures.table.isVisibleTo(page.measures) is measures_shown
     assert page.measures.add_button.isVisibleTo(page.measures) is measure_buttons
     assert page.access_button.isVisibleTo(page) is (role is Role.DPIP)
+
+
+def test_a_reset_password_must_be_changed_before_anything_else(
+    qtbot, admin_and_cpip: Services, prompter, runner
+) -> None:
+    from spip_desktop.ui.sign_in import ChangePasswordDialog
+
+    admin_and_cpip.accounts.login("direction", PASSWORD)
+    cpip = next(a for a in admin_and_cpip.accounts.accounts() if a.draft.login == "e.lefevre")
+    admin_and_cpip.accounts.reset_password(cpip.id, "Provisoire-2026-abc", "Provisoire-2026-abc")
+    admin_and_cpip.accounts.logout()
+    window = make_window(qtbot, admin_and_cpip, prompter, runner)
+    sign_in(window, "e.lefevre", "Provisoire-2026-abc")
+    dialog = window.password_dialog
+    assert isinstance(dialog, ChangePasswordDialog) and dialog.isVisible() and dialog.required
+    dialog.current_edit.setText("Provisoire-2026-abc")
+    dialog.new_edit.setText("faible")
+    dialog.confirmation_edit.setText("faible")
+    dialog.save_button.click()
+    assert "12 caractères" in dialog.errors["password"].text()
+    dialog.new_edit.setText("Nouveau-Secret-2026")
+    dialog.confirmation_edit.setText("Nouveau-Secret-2026")
+    dialog.save_button.click()
+    assert not dialog.isVisible()
+    assert not admin_and_cpip.accounts.must_change_password()
+
+
+def test_refusing_to_change_a_reset_password_signs_out(
+    qtbot, admin_and_cpip: Services, prompter, runner
+) -> None:
+    admin_and_cpip.accounts.login("direction", PASSWORD)
+    cpip = next(a for a in admin_and_cpip.accounts.accounts() if a.draft.login == "e.lefevre")
+    admin_and_cpip.accounts.reset_password(cpip.id, "Provisoire-2026-abc", "Provisoire-2026-abc")
+    admin_and_cpip.accounts.logout()
+    window = make_window(qtbot, admin_and_cpip, prompter, runner)
+    sign_in(window, "e.lefevre", "Provisoire-2026-abc")
+    window.password_dialog.reject()
+    assert window.screens.currentWidget() is window.gate and window.user is None
