@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,9 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from ..domain.backup_policy import BackupReason
 from ..domain.errors import DatabaseUnavailable
+from .backups import create_backup
 from .engine import classify_error, describe, sqlite_path
 
 if TYPE_CHECKING:
@@ -90,23 +91,6 @@ class UpgradeOutcome:
         return self.from_revision != self.to_revision
 
 
-def backup_sqlite(source: Path, backup_dir: Path, label: str) -> Path:
-    """Copy a live SQLite database with the online backup API (consistent even in WAL mode)."""
-    backup_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = backup_dir / f"{source.stem}-{label}-{stamp}.sqlite3"
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    return target
-
-
 def _check_known(connection: Connection, where: str) -> str | None:
     """The database's revision; refuse databases from a newer version or of another kind."""
     revision = current_revision(connection)
@@ -153,7 +137,9 @@ def upgrade_to_head(engine: Engine, backup_dir: Path) -> UpgradeOutcome:
         backup = None
         path = sqlite_path(engine.url)
         if current is not None and path is not None:
-            backup = backup_sqlite(path, backup_dir, f"avant-migration-{current[:8]}")
+            # The same checked, atomic backups as everywhere else (listed and restorable
+            # from the Sauvegardes page): a crash here leaves no half-written copy.
+            backup = create_backup(path, backup_dir, BackupReason.MIGRATION).path
             log.info("database backed up to %s before migration", backup)
         from alembic import command
 

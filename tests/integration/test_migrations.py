@@ -13,7 +13,6 @@ from spip_desktop.db.engine import create_engine_for
 from spip_desktop.db.migrate import (
     SCHEMA_HEAD,
     alembic_config,
-    backup_sqlite,
     head_revision,
     migrations_dir,
     upgrade_to_head,
@@ -101,17 +100,19 @@ def test_a_failing_upgrade_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch
     engine.dispose()
 
 
-def test_backups_use_the_sqlite_backup_api_and_hold_the_data(tmp_path: Path) -> None:
-    source = tmp_path / "live.sqlite3"
-    with sqlite3.connect(source) as connection:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("CREATE TABLE t (x)")
-        connection.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(100)])
-    copy = backup_sqlite(source, tmp_path / "sauvegardes", "avant-migration-0001")
-    assert copy.parent.name == "sauvegardes"
-    assert "avant-migration-0001" in copy.name
-    with sqlite3.connect(copy) as connection:
-        assert connection.execute("SELECT count(*) FROM t").fetchone() == (100,)
+def test_the_backup_before_a_migration_is_a_listed_checked_backup(tmp_path: Path) -> None:
+    from spip_desktop.db.backups import list_backups
+    from spip_desktop.domain.backup_policy import BackupReason
+
+    path = tmp_path / "v1.sqlite3"
+    engine = create_engine_for(sqlite_file_url(path))
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+    outcome = upgrade_to_head(engine, tmp_path / "sauvegardes")
+    engine.dispose()
+    (listed,) = list_backups(tmp_path / "sauvegardes")
+    assert listed.path == outcome.backup and listed.reason is BackupReason.MIGRATION
+    assert listed.integrity_ok and listed.schema_revision == "0001"
 
 
 NEXT_REVISION = '''"""Test-only revision: a new column on antenne.
