@@ -1,0 +1,85 @@
+"""Two workstations on one database: the second save is refused, explained, and loses nothing.
+
+The other workstation is a real second process (its own interpreter, engine and
+connections), on the SQLite file or on the PostgreSQL server.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from spip_desktop.bootstrap import Services
+from spip_desktop.domain.errors import EditConflict
+from spip_desktop.settings import Settings
+from tests.conftest import person_draft
+
+ROOT = Path(__file__).resolve().parents[2]
+
+OTHER_WORKSTATION = textwrap.dedent(
+    """
+    import sys
+    from dataclasses import replace
+    from spip_desktop.bootstrap import open_services
+    from spip_desktop.domain.security import Role, User
+    from spip_desktop.settings import Settings
+
+    url, person_id = sys.argv[1], int(sys.argv[2])
+    services = open_services(Settings(url))
+    services.session.user = User(2, "b.martin", "Bruno MARTIN", frozenset({Role.DPIP}))
+    opened = services.persons.get_file(person_id)
+    draft = replace(opened.person.draft, city="Pessac", phone="05 57 00 00 00")
+    saved = services.persons.update(person_id, opened.person.version, draft)
+    services.close()
+    print(saved.person.version)
+    """
+)
+
+
+def other_workstation_saves(settings: Settings, person_id: int) -> int:
+    run = subprocess.run(
+        [sys.executable, "-c", OTHER_WORKSTATION, settings.database_url, str(person_id)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"SPIP_DATA_DIR": str(settings.data_directory), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    return int(run.stdout.strip())
+
+
+def test_the_second_save_is_refused_with_who_when_and_the_saved_values(
+    services: Services, settings: Settings
+) -> None:
+    file = services.persons.create(person_draft(city="Bordeaux"))
+    mine = services.persons.get_file(file.person.id)  # this workstation opens the file
+    version = other_workstation_saves(settings, file.person.id)
+    assert version == mine.person.version + 1
+
+    my_draft = replace(mine.person.draft, given_names="Jean, Pierre")
+    with pytest.raises(EditConflict) as caught:
+        services.persons.update(file.person.id, mine.person.version, my_draft)
+    conflict = caught.value
+    assert conflict.changed_by == "Bruno MARTIN" and conflict.changed_at is not None
+    assert "modifié par Bruno MARTIN le" in conflict.message
+    theirs = conflict.current.person
+    assert (theirs.draft.city, theirs.draft.phone) == ("Pessac", "05 57 00 00 00")
+    stored = services.persons.get_file(file.person.id).person.draft
+    assert stored.given_names == "Jean"  # nothing overwritten silently
+
+    # the user chose: their given names, the other's city and phone
+    merged = replace(theirs.draft, given_names=my_draft.given_names)
+    services.persons.update(file.person.id, theirs.version, merged)
+    final = services.persons.get_file(file.person.id).person.draft
+    assert (final.given_names, final.city, final.phone) == (
+        "Jean, Pierre",
+        "Pessac",
+        "05 57 00 00 00",
+    )
