@@ -277,7 +277,7 @@ def validate_password(
         )
     elif not all(password_checks(password).values()):
         result.error("password", f"Mot de passe trop faible. {PASSWORD_RULE}")
-    elif login and login.strip().casefold() in password.casefold():
+    elif login.strip() and login.strip().casefold() in password.casefold():
         result.error("password", "Le mot de passe ne doit pas contenir l'identifiant.")
     elif any(not c.isprintable() for c in password):
         result.error("password", "Le mot de passe contient un caractère invisible non autorisé.")

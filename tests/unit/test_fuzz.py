@@ -690,6 +690,7 @@ SETTINGS_FIELDS = _field_names(ServiceSettings)
 @example("m.lefevre-Gironde-33!", "m.lefevre", None)
 @example("Aa1!" * 40, "", None)
 @example("Très\x00Bon-Mot-2026", "", None)
+@example("000L'Hôpital", " ", None)  # a blank login once refused every password (found here)
 def test_the_password_rule_never_raises_and_says_exactly_why(
     password: str, login: str, confirmation: str | None
 ) -> None:
