@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, date
 from typing import Any
 
@@ -36,9 +36,14 @@ DUPLICATE_FILE_NUMBER = "Ce numéro de dossier est déjà attribué à une autre
 GONE = "Ce dossier n'existe plus : il a peut-être été supprimé."
 
 
+def _fields(draft: PersonDraft) -> dict[str, Any]:
+    """A draft's fields by name (a shallow copy: cheaper than ``asdict`` on every save)."""
+    return dict(vars(draft))
+
+
 def _measure_values(draft: MeasureDraft) -> dict[str, Any]:
     """A measure's fields as the audit trail compares them (obligations as text lines)."""
-    values = asdict(draft)
+    values = dict(vars(draft))
     values["obligations"] = [
         f"{o.kind.label} : {o.details}" if o.details else o.kind.label for o in draft.obligations
     ]
@@ -165,7 +170,7 @@ class PersonService(Service):
             if uow.persons.file_number_owner(draft.file_number) is not None:
                 raise DuplicateValue("file_number", DUPLICATE_FILE_NUMBER)
             person_id = uow.persons.add(draft)
-            self._audit_person(uow, AuditAction.CREATE, person_id, None, asdict(draft))
+            self._audit_person(uow, AuditAction.CREATE, person_id, None, _fields(draft))
             uow.commit()
             return self._load_file(uow, person_id)
 
@@ -184,7 +189,7 @@ class PersonService(Service):
                 raise DuplicateValue("file_number", DUPLICATE_FILE_NUMBER)
             uow.persons.update(person_id, version, draft)
             self._audit_person(
-                uow, AuditAction.UPDATE, person_id, asdict(before.draft), asdict(draft)
+                uow, AuditAction.UPDATE, person_id, _fields(before.draft), _fields(draft)
             )
             uow.commit()
             return self._load_file(uow, person_id)
