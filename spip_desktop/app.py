@@ -153,17 +153,32 @@ def run(settings: Settings) -> int:
 
     def opened(services: Services) -> None:
         opened_services.append(services)
+        window.set_database_checked(False)  # the form shows now; signing in waits for the check
         window.attach(services)
+        runner.run(services.maintenance.quick_check, lambda _: checked(services), damaged)
         settle_long_lived_objects()
         runner.run(services.audit.verify, audit_checked, lambda e: log.error("audit verify: %s", e))
-        if len(opened_services) == 1:
-            periodic.timeout.connect(
-                lambda: runner.run(
-                    lambda: opened_services[-1].backups.create_automatic(BackupReason.PERIODIC),
-                    lambda info: log.info("periodic backup %s", info and info.path),
-                )
-            )
+        if not periodic.isActive():
             periodic.start()
+
+    def periodic_backup() -> None:
+        if opened_services:
+            backups = opened_services[-1].backups
+            runner.run(
+                lambda: backups.create_automatic(BackupReason.PERIODIC),
+                lambda info: log.info("periodic backup %s", info and info.path),
+                lambda error: log.error("periodic backup failed: %s", error),
+            )
+
+    def checked(services: Services) -> None:
+        window.set_database_checked(True)
+
+    def damaged(error: BaseException) -> None:
+        """quick_check failed after the form appeared: nobody got in; close and offer a backup."""
+        for services in opened_services:
+            services.close()
+        opened_services.clear()
+        failed(error)
 
     def audit_checked(report: ChainReport) -> None:
         if report.ok:
@@ -207,7 +222,9 @@ def run(settings: Settings) -> int:
     def open_database() -> object:
         from .bootstrap import open_services
 
-        return open_services(settings)
+        # quick_check runs beside the sign-in form (see opened); an upgrade still checks
+        # the backup it makes first.
+        return open_services(settings, check_first=False)
 
     def start() -> None:
         if on_painted is not None:
@@ -226,6 +243,7 @@ def run(settings: Settings) -> int:
 
     periodic = QTimer()
     periodic.setInterval(PERIODIC_HOURS * 3600 * 1000)
+    periodic.timeout.connect(periodic_backup)
     first_paint = _FirstPaint(start)
     app.installEventFilter(first_paint)
     window.show()

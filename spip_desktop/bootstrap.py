@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
 from .db import backups
 from .db.engine import create_engine_for, describe, probe, sqlite_path
@@ -93,6 +92,9 @@ def open_services(
 ) -> Services:
     """Open the database, upgrade it (backup first) and build the services.
 
+    ``check_first=False`` leaves ``quick_check`` to the caller (the window runs it
+    beside the sign-in form; ``check`` runs the full integrity check itself); an
+    upgrade still backs the file up first, and that backup is integrity-checked.
     Raises :class:`DatabaseUnavailable` with a French sentence on any problem.
     """
     path = sqlite_path(settings.database_url)
@@ -109,7 +111,7 @@ def open_services(
     try:
         probe(engine, write=writable)
         if path is not None and check_first:
-            _quick_check(engine, settings)
+            MaintenanceService(engine, today).quick_check()
         outcome = upgrade_to_head(engine, settings.backup_dir) if migrate else None
     except BaseException:
         engine.dispose()
@@ -167,22 +169,4 @@ def _refuse_network_share(path: Path) -> None:
             "pas être ouverte à travers le réseau : plusieurs postes l'abîmeraient. Pour "
             "travailler à plusieurs, installez le mode serveur (PostgreSQL) décrit dans le "
             "guide, ou copiez la base sur ce poste.",
-        )
-
-
-def _quick_check(engine: Engine, settings: Settings) -> None:
-    """``PRAGMA quick_check`` at every start: a damaged base opens nothing."""
-    try:
-        with engine.connect() as connection:
-            rows = [str(r[0]) for r in connection.exec_driver_sql("PRAGMA quick_check")]
-            connection.rollback()
-    except DBAPIError as error:  # so damaged that the check itself cannot run
-        rows = [str(error.orig)]
-    if rows != ["ok"]:
-        log.error("quick_check failed: %s", rows[:10])
-        raise DatabaseUnavailable(
-            "corrupt",
-            f"La base de données {describe(settings.database_url)} est endommagée : "
-            "elle n'a pas été ouverte, pour ne rien aggraver. Restaurez la dernière "
-            "sauvegarde valable.",
         )

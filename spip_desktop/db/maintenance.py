@@ -12,6 +12,7 @@ rows loaded with the triggers off would let orphans in.
 from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, ForeignKeyConstraint, Table, and_, select
+from sqlalchemy.exc import DBAPIError
 
 from .migrate import current_revision, head_revision
 from .models import Base
@@ -23,6 +24,22 @@ ORPHANS_SHOWN = 100
 def integrity_check_applies(engine: Engine) -> bool:
     """True when :func:`integrity_problems` checks something (SQLite files only)."""
     return engine.dialect.name == "sqlite"
+
+
+def quick_check_problems(engine: Engine) -> list[str]:
+    """What ``PRAGMA quick_check`` reports (empty when sound; nothing to check on a server).
+
+    A file so damaged that the check itself fails reports the driver's error.
+    """
+    if not integrity_check_applies(engine):
+        return []
+    try:
+        with engine.connect() as connection:
+            rows = [str(r[0]) for r in connection.exec_driver_sql("PRAGMA quick_check")]
+            connection.rollback()
+    except DBAPIError as error:
+        return [str(error.orig)]
+    return [] if rows == ["ok"] else rows
 
 
 def integrity_problems(engine: Engine) -> list[str]:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .person_list_model import PersonListModel
     from .persons_page import PersonsPage
     from .reference_page import ReferencePage
+    from .sign_in import FirstAdminPage, SignInPage
 
 APP_TITLE = "SPIP Desktop"
 
@@ -170,7 +171,9 @@ class MainWindow(QMainWindow):
         self.watcher = InactivityWatcher(LOCK_MINUTES_DEFAULT, self)
         self.watcher.idle.connect(self.lock)
         self.screen_lock = ScreenLock(self, self._make_unlock_form)
-        self.sign_in_page: QWidget | None = None
+        self.sign_in_page: FirstAdminPage | SignInPage | None = None
+        #: The base passed its start-up check (the application runs it beside the form).
+        self.database_checked = True
         self.statusBar().showMessage("Démarrage…")
         self.busy_label = QLabel("Chargement…")
         self.busy_label.setObjectName("busyLabel")
@@ -237,11 +240,18 @@ class MainWindow(QMainWindow):
                 self.backend.accounts, self.runner, self.service_settings.service_name, self.demo
             )
         page.signed_in.connect(self.enter)
+        page.set_ready(self.database_checked)
         self.sign_in_page = page
         self.gate.addWidget(page)
         self.gate.setCurrentWidget(page)
         self.screens.setCurrentWidget(self.gate)
         self.statusBar().showMessage("Identifiez-vous pour continuer.")
+
+    def set_database_checked(self, checked: bool) -> None:
+        """The start-up check passed (or is running): sign-in waits for it."""
+        self.database_checked = checked
+        if self.sign_in_page is not None:
+            self.sign_in_page.set_ready(checked)
 
     def enter(self, user: User) -> None:
         """Build the workspace for ``user``'s roles and show it."""

@@ -149,6 +149,8 @@ class SignInPage(QWidget):
         self.login_edit.returnPressed.connect(self.password_edit.setFocus)
         layout.addWidget(self.sign_in_button)
         self._busy = _Busy(self.sign_in_button, "Vérification…")
+        self.ready = True
+        self._pending = False
 
         self.demo_buttons: dict[str, QPushButton] = {}
         card.setFixedWidth(440)
@@ -201,7 +203,22 @@ class SignInPage(QWidget):
         self.password_edit.setText(account.password)
         self._on_sign_in_button_clicked()
 
+    def set_ready(self, ready: bool) -> None:
+        """Whether the base has passed its start-up check; until then a sign-in waits."""
+        self.ready = ready
+        if not ready:
+            self.sign_in_button.setEnabled(False)
+            self.sign_in_button.setText("Vérification de la base…")
+            return
+        self._busy.done()
+        if self._pending:
+            self._pending = False
+            self._on_sign_in_button_clicked()
+
     def _on_sign_in_button_clicked(self) -> None:
+        if not self.ready:
+            self._pending = True  # typed before the check ended: signs in right after it
+            return
         if not self.sign_in_button.isEnabled():
             return
         login, password = self.login_edit.text(), self.password_edit.text()
@@ -318,10 +335,22 @@ class FirstAdminPage(QWidget):
         self.create_button.clicked.connect(self._on_create_button_clicked)
         layout.addWidget(self.create_button)
         self._busy = _Busy(self.create_button, "Création…")
+        self.ready = True
         column = QVBoxLayout(self)
         column.addWidget(_centered(card, 520))
 
+    def set_ready(self, ready: bool) -> None:
+        """Whether the base has passed its start-up check."""
+        self.ready = ready
+        if ready:
+            self._busy.done()
+        else:
+            self.create_button.setEnabled(False)
+            self.create_button.setText("Vérification de la base…")
+
     def _on_create_button_clicked(self) -> None:
+        if not self.ready:
+            return
         roles = frozenset({Role.ADMIN, Role.DPIP} if self.dpip_check.isChecked() else {Role.ADMIN})
         draft = AccountDraft(self.login_edit.text(), self.name_edit.text(), roles)
         password, confirmation = self.password_edit.text(), self.confirmation_edit.text()

@@ -117,3 +117,48 @@ def test_a_damaged_database_offers_the_latest_backup_and_opens_it(
     kept = list(settings.backup_dir.glob("*endommagee*"))
     assert kept and kept[0].read_bytes() == b"plus une base" * 500  # nothing is thrown away
     assert backup.path.exists()
+
+
+def test_damage_found_by_the_check_beside_the_sign_in_form_lets_nobody_in(
+    qapp,
+    tmp_path: Path,
+    recorded: list[FakePrompter],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The header is sound (the base opens), a page deep inside is not: quick_check, run
+    while the form is on screen, keeps sign-in closed and offers the backup."""
+    import sqlite3
+    from contextlib import closing
+
+    from PySide6.QtCore import QTimer
+
+    from spip_desktop.ui.main_window import MainWindow
+    from tests.conftest import open_test_services, person_draft
+
+    path = tmp_path / "base.sqlite3"
+    settings = Settings(sqlite_file_url(path), False, path, tmp_path / "data")
+    services = open_test_services(settings)
+    for i in range(300):
+        services.persons.create(person_draft(file_number=f"A-{i:04d}", surname=f"Nom{i}"))
+    services.backups.create()
+    services.close()
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (page_size,) = db.execute("PRAGMA page_size").fetchone()
+        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'person'").fetchone()
+    with path.open("r+b") as raw:
+        raw.seek((root - 1) * page_size + 8)
+        raw.write(b"\xff" * 64)
+    states: list[bool] = []
+    original = MainWindow.set_database_checked
+
+    def watch(self, checked: bool) -> None:
+        states.append(checked)
+        original(self, checked)
+        if len(states) == 3:  # damaged base, then the restored one
+            QTimer.singleShot(0, self.close)
+
+    monkeypatch.setattr(MainWindow, "set_database_checked", watch)
+    assert app_module.run(settings) == 0
+    assert states == [False, False, True]  # never open on the damaged base
+    assert recorded[0].asked[0][0] == "Base de données endommagée"

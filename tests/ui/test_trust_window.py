@@ -473,3 +473,21 @@ def test_refusing_to_change_a_reset_password_signs_out(
     sign_in(window, "e.lefevre", "Provisoire-2026-abc")
     window.password_dialog.reject()
     assert window.screens.currentWidget() is window.gate and window.user is None
+
+
+def test_a_sign_in_typed_during_the_start_up_check_goes_through_once_it_passes(
+    qtbot, admin_and_cpip: Services, prompter, runner
+) -> None:
+    window = MainWindow(prompter, runner, today=fixed_today)
+    qtbot.addWidget(window)
+    window.show()
+    window.set_database_checked(False)
+    window.attach(admin_and_cpip)
+    page = window.sign_in_page
+    assert isinstance(page, SignInPage)
+    assert not page.sign_in_button.isEnabled()
+    assert page.sign_in_button.text() == "Vérification de la base…"
+    sign_in(window, "e.lefevre", PASSWORD)
+    assert window.user is None  # nobody gets in before the check
+    window.set_database_checked(True)
+    assert window.user is not None and window.user.login == "e.lefevre"
