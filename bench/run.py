@@ -336,7 +336,7 @@ def main() -> int:
     ready = statistics.median(start["ready"])
     rows.append(
         Row(
-            "start: process start → list usable",
+            "start: process start → sign-in form usable (base open)",
             ready,
             percentile(start["ready"], 0.95),
             "ms",
