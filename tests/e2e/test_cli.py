@@ -85,3 +85,57 @@ def test_a_bad_database_url_is_explained(tmp_path: Path) -> None:
     assert_clean_failure(result)
     assert "n'est pas valide" in result.stderr
     assert "secret" not in result.stderr  # a password never reaches the screen
+
+
+def test_backup_restore_and_audit_verify_from_the_command_line(tmp_path: Path) -> None:
+    db = tmp_path / "base.sqlite3"
+    assert run(tmp_path, "--db", str(db), "demo", "--persons", "50").returncode == 0
+    out = tmp_path / "sauvegarde.sqlite3"
+    backup = run(tmp_path, "--db", str(db), "backup", "--out", str(out))
+    assert backup.returncode == 0, backup.stderr
+    assert "50 personnes" in backup.stdout and "intégrité vérifiée" in backup.stdout
+    assert out.is_file() and Path(f"{out}.json").is_file()
+    again = run(tmp_path, "--db", str(db), "backup", "--out", str(out))
+    assert_clean_failure(again)
+    assert "existe déjà" in again.stderr
+
+    # without a terminal, a restore needs --yes: nothing is replaced
+    refused = run(tmp_path, "--db", str(db), "restore", str(out))
+    assert_clean_failure(refused)
+    assert "--yes" in refused.stderr
+    restored = run(tmp_path, "--db", str(db), "restore", str(out), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert "sauvegardée d'abord" in restored.stdout  # the base replaced was backed up first
+    safety = list((tmp_path / "data" / "sauvegardes").glob("*avant-restauration*.sqlite3"))
+    assert len(safety) == 1
+
+    verify = run(tmp_path, "--db", str(db), "audit", "verify")
+    assert verify.returncode == 0, verify.stderr
+    assert "Journal d'audit intègre" in verify.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "n'est pas une sauvegarde"),
+        (b"ceci est un texte" * 100, "n'est pas une sauvegarde"),
+    ],
+)
+def test_restoring_what_is_not_a_backup_is_refused(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    db = tmp_path / "base.sqlite3"
+    assert run(tmp_path, "--db", str(db), "demo", "--persons", "10").returncode == 0
+    before = db.read_bytes()
+    fake = tmp_path / "faux.sqlite3"
+    fake.write_bytes(content)
+    result = run(tmp_path, "--db", str(db), "restore", str(fake), "--yes")
+    assert_clean_failure(result)
+    assert expected in result.stderr
+    assert db.read_bytes() == before  # nothing touched
+
+
+def test_an_unknown_home_folder_in_db_is_a_french_sentence(tmp_path: Path) -> None:
+    result = run(tmp_path, "--db", "~personne-inconnue/base.sqlite3", "check")
+    assert_clean_failure(result)
+    assert "n'est pas utilisable" in result.stderr
