@@ -47,9 +47,11 @@ unit: $(STAMP)
 ## Benchmarks on generated data (see bench/README.md).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/trust.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/run.py --quick
+	$(BIN)/python bench/trust.py --quick
 
 ## Screens rendered offscreen on demo data into docs/screenshots/.
 screenshots: $(STAMP)
