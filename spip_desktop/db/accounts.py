@@ -35,6 +35,13 @@ class AccountRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def lock(self) -> None:
+        """Serialise the transactions that decide on the set of accounts (the first
+        administrator, the last one): SQLite's writers already are; PostgreSQL's are not."""
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("LOCK TABLE account IN SHARE ROW EXCLUSIVE MODE")
+
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(m.AccountRow)) or 0)
 

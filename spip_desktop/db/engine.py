@@ -71,8 +71,11 @@ def create_engine_for(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> En
         if not is_sqlite(url):
             if parse_url(url).get_backend_name() == "postgresql":
                 return _postgresql_engine(url, busy_timeout_ms)
-            return create_engine(url, pool_pre_ping=True)
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+            return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        # hide_parameters: a logged driver error never shows a name or a password hash.
+        engine = create_engine(
+            url, connect_args={"timeout": busy_timeout_ms / 1000}, hide_parameters=True
+        )
     except (ArgumentError, ImportError, ValueError, TypeError) as error:
         # NoSuchModuleError is an ArgumentError; a driver argument that is not a
         # number or a boolean is a ValueError.
@@ -120,6 +123,7 @@ def _postgresql_engine(url: str, busy_timeout_ms: int) -> Engine:
         # must see what committed before it, not a snapshot from the transaction's start.
         isolation_level="READ COMMITTED",
         connect_args=connect_args,
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")

@@ -68,6 +68,7 @@ class AccountService(Service):
         self._validate(draft, password, confirmation)
         password_hash = self._passwords.hash(password)
         with self._uow() as uow:
+            uow.accounts.lock()
             if uow.accounts.count() > 0:
                 raise SpipError("Un administrateur a déjà été créé : connectez-vous.")
             account_id = uow.accounts.add(draft, password_hash, self._now())
@@ -101,7 +102,10 @@ class AccountService(Service):
             uow.commit()
         self._session.user = None
 
-    def _authenticate(self, login: str, password: str, action: AuditAction) -> User:
+    def _authenticate(self, login: str, password: str, action: AuditAction | None) -> User:
+        """Check ``password`` for ``login`` with throttling and lockout; the user, or
+        :class:`LoginRefused`. ``action`` is recorded on success (``None``: the caller
+        records its own entry)."""
         with self._uow.reader() as uow:
             row = uow.accounts.row_by_login(login) if login else None
             snapshot = None if row is None else (row.id, row.password_hash, row.locked,
@@ -113,19 +117,30 @@ class AccountService(Service):
         if locked:
             raise LoginRefused(ACCOUNT_LOCKED, locked=True)
         self._check_delay(failures, last_failed)
-        too_long = len(password) > PASSWORD_MAX_LENGTH
-        matches = not too_long and self._passwords.check(stored_hash, password)
+        if len(password) > PASSWORD_MAX_LENGTH:
+            self._passwords.check(None, password[:PASSWORD_MAX_LENGTH])  # same time as a check
+            matches = False
+        else:
+            matches = self._passwords.check(stored_hash, password)
         if not (matches and active):
-            self._record_failure(account_id, failures + 1)
+            self._record_failure(account_id)
         with self._uow() as uow:
-            values: dict[str, object] = {"failed_attempts": 0, "last_login_at": self._now()}
+            values: dict[str, object] = {"failed_attempts": 0}
+            if action is AuditAction.LOGIN:
+                values["last_login_at"] = self._now()
             if self._passwords.needs_rehash(stored_hash):
                 values["password_hash"] = self._passwords.hash(password)
-            uow.session.execute(
-                update(m.AccountRow).where(m.AccountRow.id == account_id).values(**values)
+            # Not if the account was locked meanwhile (parallel attempts elsewhere).
+            reset = uow.session.execute(
+                update(m.AccountRow)
+                .where(m.AccountRow.id == account_id, m.AccountRow.locked.is_(False))
+                .values(**values)
             )
+            if reset.rowcount != 1:  # type: ignore[attr-defined]
+                raise LoginRefused(ACCOUNT_LOCKED, locked=True)
             user = self._user_of(uow, account_id)
-            uow.audit.record(AuditEvent(action, "account", account_id), user)
+            if action is not None:
+                uow.audit.record(AuditEvent(action, "account", account_id), user)
             uow.commit()
         return user
 
@@ -137,14 +152,24 @@ class AccountService(Service):
                 seconds = max(1, round(remaining))
                 raise LoginRefused(wait_message(seconds), retry_after=seconds)
 
-    def _record_failure(self, account_id: int, failures: int) -> NoReturn:
-        locked = failures >= LOCK_AFTER_FAILURES
+    def _record_failure(self, account_id: int) -> NoReturn:
+        """Count the failure in the database itself (``failed_attempts + 1``): attempts made
+        in parallel, from several workstations, all count."""
         with self._uow() as uow:
-            uow.session.execute(
-                update(m.AccountRow)
-                .where(m.AccountRow.id == account_id)
-                .values(failed_attempts=failures, last_failed_at=self._now(), locked=locked)
+            counter = m.AccountRow.failed_attempts
+            failures = int(
+                uow.session.execute(
+                    update(m.AccountRow)
+                    .where(m.AccountRow.id == account_id)
+                    .values(
+                        failed_attempts=counter + 1,
+                        last_failed_at=self._now(),
+                        locked=m.AccountRow.locked | (counter + 1 >= LOCK_AFTER_FAILURES),
+                    )
+                    .returning(m.AccountRow.failed_attempts)
+                ).scalar_one()
             )
+            locked = failures >= LOCK_AFTER_FAILURES
             row = uow.accounts.row(account_id)
             assert row is not None
             actor = User(account_id, row.login, row.display_name, frozenset())
@@ -202,13 +227,15 @@ class AccountService(Service):
         user = self.user
         if user.account_id is None:
             raise SpipError("Ce compte n'a pas de mot de passe à changer.")
-        with self._uow.reader() as uow:
-            row = uow.accounts.row(user.account_id)
-            stored = None if row is None else row.password_hash
-        if len(current) > PASSWORD_MAX_LENGTH or not self._passwords.check(stored, current):
+        try:  # throttled and counted like a sign-in: an open session is no free guessing
+            self._authenticate(user.login, current, None)
+        except LoginRefused as refused:
             result = ValidationResult()
-            result.error("current_password", "Le mot de passe actuel n'est pas le bon.")
-            raise InvalidInput(result)
+            message = "Le mot de passe actuel n'est pas le bon."
+            if refused.locked or refused.retry_after:
+                message = refused.message.replace("Identifiant ou mot de passe incorrect. ", "")
+            result.error("current_password", message)
+            raise InvalidInput(result) from refused
         self._set_password(user.account_id, new, confirmation, must_change=False)
 
     # -- administration ----------------------------------------------------------------------
@@ -243,6 +270,7 @@ class AccountService(Service):
         if not result.ok:
             raise InvalidInput(result)
         with self._uow() as uow:
+            uow.accounts.lock()
             before = uow.accounts.get(account_id)
             if before is None:
                 raise NotFound("Ce compte n'existe plus.")

@@ -143,6 +143,7 @@ class PersonService(Service):
 
     def suggest_file_number(self) -> str:
         """The next free number of the year, ``AAAA-nnnnnn``."""
+        self._require(Permission.PERSON_CREATE)
         prefix = f"{self._today().year}-"
         with self._uow.reader() as uow:
             highest = uow.persons.max_file_number(prefix)
@@ -153,6 +154,7 @@ class PersonService(Service):
 
     def check(self, draft: PersonDraft, person_id: int | None = None) -> ValidationResult:
         """Validate a draft as the save would, without saving (for live form feedback)."""
+        self._require(Permission.PERSON_VIEW)
         result = validate_person(draft, self._today())
         if "file_number" not in result.errors and draft.file_number.strip():
             with self._uow.reader() as uow:
@@ -222,6 +224,8 @@ class PersonService(Service):
     def conflict_details(self, person_id: int) -> EditConflict:
         """The file as saved now, and who saved it last and when (for the conflict dialog)."""
         with self._uow.reader() as uow:
+            person = self._person(uow, person_id)
+            self._require_for(Permission.PERSON_VIEW, person.draft.referent_id)
             current = self._load_file(uow, person_id)
             last = uow.audit.last_change("person", person_id)
         if last is None:

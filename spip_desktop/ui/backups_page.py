@@ -53,6 +53,7 @@ class BackupsPage(QWidget):
         prompter: Prompter,
         backup_dir: Path,
         on_restored: Callable[[], None],
+        may_leave: Callable[[], bool] = lambda: True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -61,6 +62,7 @@ class BackupsPage(QWidget):
         self.prompter = prompter
         self.backup_dir = backup_dir
         self.on_restored = on_restored
+        self.may_leave = may_leave
         title = QLabel("Sauvegardes")
         title.setObjectName("pageTitle")
         intro = QLabel(
@@ -153,6 +155,8 @@ class BackupsPage(QWidget):
 
     def _confirm_restore(self, info: BackupInfo) -> None:
         self.status_label.setText("")
+        if not self.may_leave():  # a restore replaces everything: no draft is dropped unseen
+            return
         if not self.prompter.confirm(
             "Restaurer cette sauvegarde ?",
             f"{describe(info)}\n\nToute la base sera remplacée par cette sauvegarde ; la base "

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from shiboken6 import Shiboken
 
 INPUT_EVENTS = frozenset(
     {
@@ -70,6 +71,23 @@ class InactivityWatcher(QObject):
         return False
 
 
+#: What a locked screen swallows, unless it is meant for the unlock form.
+_BLOCKED = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.KeyRelease,
+        QEvent.Type.ShortcutOverride,
+        QEvent.Type.Shortcut,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonRelease,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.Wheel,
+        QEvent.Type.ContextMenu,
+        QEvent.Type.TouchBegin,
+    }
+)
+
+
 class _Cover(QWidget):
     """An opaque panel over one window, resized with it."""
 
@@ -101,7 +119,9 @@ class _Cover(QWidget):
             self.setGeometry(watched.rect())
             self.raise_()
         elif event.type() == QEvent.Type.ChildAdded:
-            QTimer.singleShot(0, self.raise_)  # stay above widgets added while locked
+            QTimer.singleShot(
+                0, self, self.raise_
+            )  # above widgets added while locked (not if gone)
         return False
 
 
@@ -137,14 +157,64 @@ class ScreenLock(QObject):
         self.form = self.make_form()
         for window in windows:
             self.covers.append(_Cover(window, self.form if window is top else None))
-        self.form.setFocus()
-        focus = self.form.findChild(QWidget, "unlockPasswordEdit")
-        if focus is not None:
-            focus.setFocus()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self._refocus()
         self.locked_changed.emit(True)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """While locked, only the unlock form takes input.
+
+        Covering is not enough: Tab would move the focus to a field under a cover, and
+        keys, clicks and shortcuts (Ctrl+S, Ctrl+C…) would reach it. Those events are
+        swallowed unless they are meant for the form; nothing underneath changes state.
+        """
+        kind = event.type()
+        if kind == QEvent.Type.FocusIn:
+            # Let Qt finish moving the focus (swallowing FocusIn corrupts its state), then
+            # bring it back to the password field if it went under a cover.
+            if self.form is not None and not self._inside_form(watched) and self._covered(watched):
+                QTimer.singleShot(0, self, self._refocus)
+            return False
+        if kind not in _BLOCKED or self.form is None or self._inside_form(watched):
+            return False
+        if not self._covered(watched):
+            return False  # another application window (none is opened while locked)
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # claimed here, so that no shortcut of the window fires
+        return True
+
+    def _covered(self, watched: QObject) -> bool:
+        widget = watched if isinstance(watched, QWidget) else watched.parent()
+        if not isinstance(widget, QWidget):
+            return False
+        window = widget.window()
+        return any(
+            Shiboken.isValid(cover) and cover.parentWidget() is window for cover in self.covers
+        )
+
+    def _inside_form(self, watched: QObject) -> bool:
+        form = self.form
+        widget = watched if isinstance(watched, QWidget) else watched.parent()
+        while widget is not None:
+            if widget is form:
+                return True
+            widget = widget.parent()
+        return False
+
+    def _refocus(self) -> None:
+        if self.form is not None:
+            field = self.form.findChild(QWidget, "unlockPasswordEdit")
+            (field or self.form).setFocus()
+
     def unlock(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         for cover in self.covers:
+            if not Shiboken.isValid(cover):  # its dialog closed (and was deleted) meanwhile
+                continue
             parent = cover.parentWidget()
             if parent is not None:
                 parent.removeEventFilter(cover)

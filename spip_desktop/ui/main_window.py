@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.errors import SpipError
 from ..domain.model import PersonFile, PersonQuery, ReferenceData
-from ..domain.security import LOCK_MINUTES_DEFAULT, Permission, User
+from ..domain.security import LOCK_MINUTES_DEFAULT, Permission, Scope, User
 from ..domain.service_settings import ServiceSettings
 from .backend import Backend
 from .lock import InactivityWatcher, ScreenLock
@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
             page = AuditPage(
                 self.backend.audit,
                 self.runner,
-                with_values=user.may(Permission.PERSON_DETAILS, any_person=True),
+                with_values=user.scope(Permission.PERSON_DETAILS) is Scope.SERVICE,
             )
             self._add_section(self.SECTION_AUDIT, "Journal d'audit", page)
         if user.may(Permission.BACKUPS, any_person=True):
@@ -369,7 +369,12 @@ class MainWindow(QMainWindow):
                 self.SECTION_BACKUPS,
                 "Sauvegardes",
                 BackupsPage(
-                    backups, self.runner, self.prompter, backups.backup_dir, self._finish_sign_out
+                    backups,
+                    self.runner,
+                    self.prompter,
+                    backups.backup_dir,
+                    self._finish_sign_out,
+                    self._may_leave_files,
                 ),
             )
         if user.may(Permission.RETENTION, any_person=True):
@@ -478,20 +483,24 @@ class MainWindow(QMainWindow):
             if form is not None and hasattr(form, "error_label"):
                 form.error_label.show_message(message)
             return
+        self._finish_sign_out()  # the workspace is emptied before the covers go
         self.screen_lock.unlock()
-        self.prompter.release()
-        self._finish_sign_out()
+        self.prompter.held = None  # the previous session's notices are not the next one's
 
-    def sign_out(self) -> None:
-        """Leave the session: each unsaved file asks first, as closing the window does."""
-        if self.user is None:
-            return
+    def _may_leave_files(self) -> bool:
+        """Each unsaved file asks first (save, discard or stay), as closing the window does."""
         for page in self.file_pages():
             if page.is_dirty():
                 self.show_section(self.SECTION_PERSONS)
                 self.file_tabs.setCurrentWidget(page)
                 if not page.confirm_leave():
-                    return
+                    return False
+        return True
+
+    def sign_out(self) -> None:
+        """Leave the session, once every unsaved file has been saved or given up."""
+        if self.user is None or not self._may_leave_files():
+            return
         self._finish_sign_out()
 
     def _finish_sign_out(self) -> None:
@@ -640,6 +649,16 @@ class MainWindow(QMainWindow):
             raise error  # the application's exception hook logs it and tells the user
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.screen_lock.locked:
+            # Closing would ask about unsaved files by name, over the lock: unlock first.
+            event.ignore()
+            form = self.screen_lock.form
+            if form is not None and hasattr(form, "error_label"):
+                form.error_label.show_message(
+                    "Déverrouillez la session pour fermer l'application : vos saisies en "
+                    "cours vous seront proposées à l'enregistrement."
+                )
+            return
         for page in self.file_pages():
             if page.is_dirty():
                 self.show_section(self.SECTION_PERSONS)

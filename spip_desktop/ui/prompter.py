@@ -79,11 +79,15 @@ class Prompter:
         return Choice.CANCEL
 
     def choose_file(self, title: str, directory: Path, pattern: str) -> Path | None:
-        """A file to open, or ``None`` when the user cancels."""
+        """A file to open, or ``None`` when the user cancels (or the screen is locked)."""
+        if self.held is not None:
+            return None
         name, _ = QFileDialog.getOpenFileName(self.parent, title, str(directory), pattern)
         return Path(name) if name else None
 
     def choose_directory(self, title: str, directory: Path) -> Path | None:
-        """A folder to write into, or ``None`` when the user cancels."""
+        """A folder to write into, or ``None`` when the user cancels (or the screen is locked)."""
+        if self.held is not None:
+            return None
         name = QFileDialog.getExistingDirectory(self.parent, title, str(directory))
         return Path(name) if name else None

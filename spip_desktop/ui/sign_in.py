@@ -456,7 +456,9 @@ class UnlockForm(QFrame):
         self.error_label.show_message(error.message)
         if isinstance(error, LoginRefused) and error.retry_after:
             self.unlock_button.setEnabled(False)
-            QTimer.singleShot(error.retry_after * 1000, lambda: self.unlock_button.setEnabled(True))
+            QTimer.singleShot(
+                error.retry_after * 1000, self, lambda: self.unlock_button.setEnabled(True)
+            )
 
 
 class ChangePasswordDialog(QDialog):

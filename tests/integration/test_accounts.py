@@ -10,6 +10,7 @@ from spip_desktop.bootstrap import Services
 from spip_desktop.domain.errors import InvalidInput, LoginRefused, PermissionDenied, SpipError
 from spip_desktop.domain.security import (
     ACCOUNT_LOCKED,
+    LOCK_AFTER_FAILURES,
     LOGIN_REFUSED,
     AccountDraft,
     Role,
@@ -230,3 +231,47 @@ def test_the_demo_database_has_one_working_account_per_role(services: Services) 
         assert demo.role in user.roles
         if demo.role is Role.CPIP:
             assert user.agent_id is not None
+
+
+def test_failures_made_in_parallel_all_count_and_lock_the_account(
+    services: Services, accounts: AccountService
+) -> None:
+    """Several workstations guessing at once: the counter is incremented in the database."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_: int) -> str:
+        try:
+            accounts.login("admin", "Mauvais-mot-2026!")
+        except LoginRefused as refused:
+            return refused.message
+        return "signed in"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(attempt, range(12)))
+    assert "signed in" not in answers
+    with services.engine.connect() as connection:
+        failures, locked = connection.exec_driver_sql(
+            "SELECT failed_attempts, locked FROM account WHERE login = 'admin'"
+        ).one()
+    # every attempt that reached the password check counted (the others waited their delay)
+    checked = sum(not m.startswith(LOGIN_REFUSED + " Patientez") for m in answers)
+    assert failures >= min(checked, LOCK_AFTER_FAILURES)
+    if failures >= LOCK_AFTER_FAILURES:
+        assert locked
+
+
+def test_changing_ones_password_is_throttled_like_a_sign_in(
+    accounts: AccountService, clock: Clock
+) -> None:
+    accounts.login("admin", PASSWORD)
+    for _ in range(2):
+        with pytest.raises(InvalidInput, match="actuel n'est pas le bon"):
+            accounts.change_password("Mauvais-mot-2026!", "Nouveau-Mot-2026!", "Nouveau-Mot-2026!")
+    with pytest.raises(InvalidInput) as third:
+        accounts.change_password("Mauvais-mot-2026!", "Nouveau-Mot-2026!", "Nouveau-Mot-2026!")
+    assert "Patientez" in third.value.result.errors["current_password"]
+    with pytest.raises(InvalidInput, match="Patientez"):  # even the right one waits
+        accounts.change_password(PASSWORD, "Nouveau-Mot-2026!", "Nouveau-Mot-2026!")
+    clock.advance(5)
+    accounts.change_password(PASSWORD, "Nouveau-Mot-2026!", "Nouveau-Mot-2026!")
+    assert accounts.login("admin", "Nouveau-Mot-2026!").login == "admin"

@@ -250,3 +250,33 @@ def test_a_file_on_a_network_share_is_refused_with_the_server_mode_named(
         "partage réseau (cifs)" in caught.value.message and "mode serveur" in caught.value.message
     )
     assert not path.exists()  # nothing was created there
+
+
+def test_an_administrator_who_is_not_dpip_sees_which_fields_changed_not_their_values(
+    services: Services,
+) -> None:
+    file = services.persons.create(person_draft(surname="Secretnom"))
+    services.persons.update(file.person.id, file.person.version, person_draft(surname="Autrenom"))
+    sign_in_as(services, Role.ADMIN)
+    update = entries(services, action=AuditAction.UPDATE)[0]
+    assert [(c.field, c.old, c.new) for c in update.changes] == [("surname", None, None)]
+    sign_in_as(services, Role.ADMIN, Role.DPIP)
+    update = entries(services, action=AuditAction.UPDATE)[0]
+    assert [(c.field, c.old, c.new) for c in update.changes] == [
+        ("surname", "Secretnom", "Autrenom")
+    ]
+
+
+def test_the_conflict_details_and_form_checks_obey_the_same_rules_as_the_file(
+    services: Services, reference: Reference
+) -> None:
+    other = services.persons.create(person_draft(referent_id=reference.cpip2.id))
+    sign_in_as(services, Role.CPIP, agent_id=reference.cpip.id)
+    services.session.user = replace(services.session.user, service_wide_read=False)
+    with pytest.raises(PermissionDenied):
+        services.persons.conflict_details(other.person.id)
+    sign_in_as(services, Role.ADMIN)
+    with pytest.raises(PermissionDenied):
+        services.persons.check(person_draft())
+    with pytest.raises(PermissionDenied):
+        services.persons.suggest_file_number()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QCloseEvent, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -253,6 +253,7 @@ def test_changing_user_from_the_lock_screen_is_refused_while_work_is_unsaved(
     form.sign_out_button.click()
     assert window.screen_lock.locked and "pas enregistrées" in form.error_label.text()
     assert page.form.edits["surname"].text() == "Brouillon"
+    window.screen_lock.unlock()  # a locked window refuses to close, the test's teardown included
 
 
 def test_a_concurrent_change_is_shown_field_by_field_and_nothing_is_lost(
@@ -491,3 +492,46 @@ def test_a_sign_in_typed_during_the_start_up_check_goes_through_once_it_passes(
     assert window.user is None  # nobody gets in before the check
     window.set_database_checked(True)
     assert window.user is not None and window.user.login == "e.lefevre"
+
+
+def test_nothing_under_the_lock_takes_keys_and_closing_waits_for_the_password(
+    qtbot, admin_and_cpip: Services, reference: Reference, prompter: FakePrompter, runner
+) -> None:
+    from PySide6.QtGui import QKeyEvent, QShortcut
+
+    window = make_window(qtbot, admin_and_cpip, prompter, runner)
+    sign_in(window, "direction", PASSWORD)
+    page = window.new_file()
+    assert page is not None
+    type_text(page.form.edits["surname"], "Brouillon")
+    window.lock()
+    lock = window.screen_lock
+    form = lock.form
+    assert form is not None
+
+    def key(kind: QEvent.Type, k: Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> QKeyEvent:
+        return QKeyEvent(kind, k, mods, "")
+
+    # what Tab, typing, Ctrl+C or a window shortcut would deliver under the cover: swallowed
+    field = page.form.edits["surname"]
+    assert lock.eventFilter(field, key(QEvent.Type.KeyPress, Qt.Key.Key_X))
+    copy = key(QEvent.Type.ShortcutOverride, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert lock.eventFilter(field, copy) and copy.isAccepted()  # no shortcut fires either
+    save = next(s for s in page.findChildren(QShortcut))
+    assert lock.eventFilter(save, QEvent(QEvent.Type.Shortcut))
+    # the unlock form takes its keys
+    assert not lock.eventFilter(form.password_edit, key(QEvent.Type.KeyPress, Qt.Key.Key_A))
+    type_text(form.password_edit, "abc")
+    assert form.password_edit.text() == "abc"
+    assert field.text() == "Brouillon" and page.person_id is None
+
+    asked = len(prompter.asked)
+    closing = QCloseEvent()
+    window.closeEvent(closing)  # closing would name the unsaved file over the lock
+    assert not closing.isAccepted()
+    assert len(prompter.asked) == asked and "Déverrouillez" in form.error_label.text()
+    form.password_edit.setText(PASSWORD)
+    form.unlock_button.click()
+    assert not lock.locked and field.text() == "Brouillon"
+    assert not lock.eventFilter(field, key(QEvent.Type.KeyPress, Qt.Key.Key_X))  # keys again
+    window.file_tabs.removeTab(window.file_tabs.indexOf(page))  # leave without a question
