@@ -298,7 +298,7 @@ class PersonService(Service):
 
     def update_measure(self, measure_id: int, version: int, draft: MeasureDraft) -> PersonFile:
         self._validate_measure(draft)
-        with self._uow() as uow:
+        with self._measure_conflicts_explained(measure_id), self._uow() as uow:
             before, person = self._measure(uow, measure_id)
             self._require_for(Permission.MEASURE_EDIT, person.draft.referent_id)
             uow.measures.update(measure_id, version, draft)
@@ -308,7 +308,7 @@ class PersonService(Service):
             return self._load_file(uow, person.id)
 
     def delete_measure(self, measure_id: int, version: int) -> PersonFile:
-        with self._uow() as uow:
+        with self._measure_conflicts_explained(measure_id), self._uow() as uow:
             before, person = self._measure(uow, measure_id)
             self._require_for(Permission.MEASURE_EDIT, person.draft.referent_id)
             uow.measures.delete(measure_id, version)
@@ -316,6 +316,23 @@ class PersonService(Service):
             self._refresh_key_dates(uow, person.id)
             uow.commit()
             return self._load_file(uow, person.id)
+
+    @contextmanager
+    def _measure_conflicts_explained(self, measure_id: int) -> Iterator[None]:
+        """A measure saved meanwhile: the conflict carries it as saved, who and when."""
+        try:
+            yield
+        except EditConflict as conflict:
+            if conflict.current is not None:
+                raise
+            with self._uow.reader() as uow:
+                current, person = self._measure(uow, measure_id)
+                self._require_for(Permission.PERSON_DETAILS, person.draft.referent_id)
+                last = uow.audit.last_change("measure", measure_id)
+            if last is None:
+                raise EditConflict(current) from conflict
+            local = last.at.replace(tzinfo=UTC).astimezone()
+            raise EditConflict(current, last.actor_name, local) from conflict
 
     def _measure(self, uow: UnitOfWork, measure_id: int) -> tuple[Measure, Person]:
         measure = uow.measures.get(measure_id)

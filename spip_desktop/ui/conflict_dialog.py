@@ -1,9 +1,13 @@
-"""Two people saved the same file: compare field by field and choose, never overwrite unseen."""
+"""Two people saved the same record: compare field by field and choose, never overwrite unseen.
+
+Works on any draft dataclass (a person's identity, a measure): the fields that
+differ are listed with the user's value and the saved one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -18,12 +22,24 @@ from PySide6.QtWidgets import (
 
 from ..domain.audit import jsonable
 from ..domain.errors import EditConflict
-from ..domain.model import PersonDraft, PersonFile, ReferenceData
+from ..domain.model import ReferenceData
 from .audit_view import field_name, value_text
 
+D = TypeVar("D")
 
-def differing_fields(mine: PersonDraft, theirs: PersonDraft) -> list[str]:
-    return [f.name for f in fields(PersonDraft) if getattr(mine, f.name) != getattr(theirs, f.name)]
+
+def differing_fields(mine: Any, theirs: Any) -> list[str]:
+    return [f.name for f in fields(mine) if getattr(mine, f.name) != getattr(theirs, f.name)]
+
+
+def shown(name: str, value: Any, reference: ReferenceData | None) -> str:
+    """A field's value as the form shows it (obligations as their labels)."""
+    if name == "obligations":
+        labels = [
+            f"{o.kind.label} : {o.details}" if o.details else o.kind.label for o in value or ()
+        ]
+        return " ; ".join(labels) or "—"
+    return value_text(name, jsonable(value), reference)
 
 
 class ConflictDialog(QDialog):
@@ -37,9 +53,9 @@ class ConflictDialog(QDialog):
     def __init__(
         self,
         conflict: EditConflict,
-        opened: PersonDraft,
-        mine: PersonDraft,
-        current: PersonFile,
+        opened: Any,
+        mine: Any,
+        theirs: Any,
         parent: QWidget | None = None,
         reference: ReferenceData | None = None,
     ) -> None:
@@ -47,7 +63,7 @@ class ConflictDialog(QDialog):
         self.setWindowTitle("Modification concurrente")
         self.setObjectName("conflictDialog")
         self.mine = mine
-        self.theirs = current.person.draft
+        self.theirs = theirs
         self.choices: dict[str, QButtonGroup] = {}
         self.mine_buttons: dict[str, QRadioButton] = {}
         intro = QLabel(conflict.message)
@@ -58,10 +74,8 @@ class ConflictDialog(QDialog):
             grid.addWidget(header, 0, column)
         for row, name in enumerate(differing_fields(mine, self.theirs), start=1):
             group = QButtonGroup(self)
-            mine_button = QRadioButton(value_text(name, jsonable(getattr(mine, name)), reference))
-            theirs_button = QRadioButton(
-                value_text(name, jsonable(getattr(self.theirs, name)), reference)
-            )
+            mine_button = QRadioButton(shown(name, getattr(mine, name), reference))
+            theirs_button = QRadioButton(shown(name, getattr(self.theirs, name), reference))
             group.addButton(mine_button)
             group.addButton(theirs_button)
             only_mine = getattr(opened, name) == getattr(self.theirs, name)
@@ -86,7 +100,7 @@ class ConflictDialog(QDialog):
         layout.addSpacing(8)
         layout.addWidget(buttons)
 
-    def result_draft(self) -> PersonDraft:
+    def result_draft(self) -> Any:
         """The saved version, with the fields where the user chose their own value."""
         changes: dict[str, Any] = {
             name: getattr(self.mine, name)
@@ -100,16 +114,17 @@ class ConflictDialog(QDialog):
         cls,
         parent: QWidget,
         conflict: EditConflict,
-        opened: PersonDraft,
-        mine: PersonDraft,
-        current: PersonFile,
+        opened: D,
+        mine: D,
+        theirs: D,
         reference: ReferenceData | None = None,
-    ) -> PersonDraft | None:
+    ) -> D | None:
         """The draft to save, or ``None`` to decide later (tests patch this seam)."""
-        dialog = cls(conflict, opened, mine, current, parent, reference)
+        dialog = cls(conflict, opened, mine, theirs, parent, reference)
         try:
             if dialog.exec() == QDialog.DialogCode.Accepted:
-                return dialog.result_draft()
+                chosen: D = dialog.result_draft()
+                return chosen
             return None
         finally:
             dialog.deleteLater()

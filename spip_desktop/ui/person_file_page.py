@@ -27,7 +27,7 @@ from ..domain import rules
 from ..domain.dates import age_on, format_date
 from ..domain.enums import ObligationType, Regime
 from ..domain.errors import DuplicateValue, EditConflict, InvalidInput, SpipError
-from ..domain.model import MeasureDraft, PersonDraft, PersonFile, ReferenceData
+from ..domain.model import Measure, MeasureDraft, PersonDraft, PersonFile, ReferenceData
 from ..domain.security import Permission, User
 from ..domain.validation import ValidationResult, validate_person
 from .audit_view import HistoryPanel
@@ -46,6 +46,13 @@ def _bind(
     save: Callable[[MeasureDraft], PersonFile], draft: MeasureDraft
 ) -> Callable[[], PersonFile]:
     return lambda: save(draft)
+
+
+def _bind_resave(
+    resave: Callable[[Measure, MeasureDraft], PersonFile], current: Measure
+) -> Callable[[MeasureDraft], PersonFile]:
+    """Save over the version the user has now seen."""
+    return lambda draft: resave(current, draft)
 
 
 class KeyDateItem(QWidget):
@@ -530,7 +537,12 @@ class PersonFilePage(QWidget):
             self._prompter.error("Modification concurrente", conflict.message)
             return False
         choice = ConflictDialog.ask(
-            self, conflict, self._file.person.draft, mine, current, self.history.reference
+            self,
+            conflict,
+            self._file.person.draft,
+            mine,
+            current.person.draft,
+            self.history.reference,
         )
         self._file = current
         self._baseline = current.person.draft
@@ -552,12 +564,19 @@ class PersonFilePage(QWidget):
             if name not in local and hasattr(draft, name)
         }
 
-    def _apply(self, work: Callable[[], PersonFile], failure_title: str) -> bool:
-        """Run a change that returns the new file; keep the form's unsaved edits."""
+    def _apply(
+        self, work: Callable[[], PersonFile], failure_title: str, conflicts: bool = False
+    ) -> bool:
+        """Run a change that returns the new file; keep the form's unsaved edits.
+
+        With ``conflicts``, an :class:`EditConflict` goes to the caller, to be compared.
+        """
         unsaved = self.form.draft() if self.is_dirty() else None
         try:
             file = work()
         except SpipError as error:
+            if conflicts and isinstance(error, EditConflict):
+                raise
             self._prompter.error(failure_title, error.message)
             return False
         self._file = file
@@ -655,14 +674,42 @@ class PersonFilePage(QWidget):
 
     # -- measures ------------------------------------------------------------------------------
     def _measure_loop(
-        self, draft: MeasureDraft, save: Callable[[MeasureDraft], PersonFile]
+        self,
+        draft: MeasureDraft,
+        save: Callable[[MeasureDraft], PersonFile],
+        resave: Callable[[Measure, MeasureDraft], PersonFile] | None = None,
     ) -> None:
-        """Ask, save; on failure show why and ask again with what was typed."""
+        """Ask, save; on failure show why and ask again with what was typed.
+
+        A measure saved by someone else meanwhile (``resave`` given) is compared field by
+        field: the user's choice is saved over the current version, or kept to edit again.
+        """
+        opened = draft
         while True:
             edited = MeasureDialog.ask(self, draft, self._actions.check_measure, self._prompter)
             if edited is None:
                 return
-            if self._apply(_bind(save, edited), "Enregistrement de la mesure impossible"):
+            try:
+                done = self._apply(
+                    _bind(save, edited), "Enregistrement de la mesure impossible", conflicts=True
+                )
+            except EditConflict as conflict:
+                current = conflict.current
+                if resave is None or not isinstance(current, Measure):
+                    self._prompter.error("Modification concurrente", conflict.message)
+                    return
+                choice = ConflictDialog.ask(
+                    self, conflict, opened, edited, current.draft, self.history.reference
+                )
+                if choice is None:
+                    draft, opened = edited, current.draft
+                    save = _bind_resave(resave, current)
+                    continue
+                done = self._apply(
+                    _bind(_bind_resave(resave, current), choice),
+                    "Enregistrement de la mesure impossible",
+                )
+            if done:
                 self.tabs.setCurrentWidget(self.measures)
                 return
             draft = edited
@@ -680,6 +727,7 @@ class PersonFilePage(QWidget):
         self._measure_loop(
             measure.draft,
             lambda d: self._actions.update_measure(measure.id, measure.version, d),
+            lambda current, d: self._actions.update_measure(current.id, current.version, d),
         )
 
     def delete_measure(self) -> None:

@@ -83,3 +83,31 @@ def test_the_second_save_is_refused_with_who_when_and_the_saved_values(
         "Pessac",
         "05 57 00 00 00",
     )
+
+
+def test_a_measure_saved_meanwhile_comes_back_with_who_and_its_saved_values(
+    services: Services, settings: Settings
+) -> None:
+    from datetime import date
+
+    from spip_desktop.domain.enums import MeasureType
+    from spip_desktop.domain.model import Measure, MeasureDraft
+    from tests.conftest import open_test_services
+
+    file = services.persons.create(person_draft())
+    file = services.persons.add_measure(
+        file.person.id,
+        MeasureDraft(MeasureType.TIG, court="TJ Bordeaux", decision_date=date(2026, 1, 5)),
+    )
+    mine = file.measures[0]
+    other = open_test_services(settings)  # another workstation (its own engine)
+    try:
+        other.persons.update_measure(mine.id, mine.version, replace(mine.draft, jap_name="M. Juge"))
+    finally:
+        other.close()
+    with pytest.raises(EditConflict) as caught:
+        services.persons.update_measure(mine.id, mine.version, replace(mine.draft, notes="suivi"))
+    current = caught.value.current
+    assert isinstance(current, Measure) and current.draft.jap_name == "M. Juge"
+    assert caught.value.changed_by == "Diane DIRECTRICE"
+    assert services.persons.get_file(file.person.id).measures[0].draft.notes == ""

@@ -6,6 +6,7 @@ task runner; a user would see and do exactly this.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -535,3 +536,42 @@ def test_nothing_under_the_lock_takes_keys_and_closing_waits_for_the_password(
     assert not lock.locked and field.text() == "Brouillon"
     assert not lock.eventFilter(field, key(QEvent.Type.KeyPress, Qt.Key.Key_X))  # keys again
     window.file_tabs.removeTab(window.file_tabs.indexOf(page))  # leave without a question
+
+
+def test_a_measure_changed_meanwhile_is_compared_field_by_field_in_the_window(
+    qtbot, services: Services, prompter, runner, settings, monkeypatch
+) -> None:
+    from datetime import date
+
+    file = services.persons.create(person_draft())
+    file = services.persons.add_measure(
+        file.person.id, MeasureDraft(MeasureType.TIG, decision_date=date(2026, 1, 5))
+    )
+    measure = file.measures[0]
+    window = make_window(qtbot, services, prompter, runner)
+    window.enter(services.session.user)
+    page = window.open_file(file.person.id)
+    assert isinstance(page, PersonFilePage)
+    other = open_test_services(settings)
+    try:
+        other.persons.update_measure(
+            measure.id, measure.version, replace(measure.draft, jap_name="M. Juge")
+        )
+    finally:
+        other.close()
+    monkeypatch.setattr(
+        MeasureDialog, "ask", classmethod(lambda cls, *a: replace(measure.draft, notes="Suivi TIG"))
+    )
+    compared = {}
+
+    def ask(cls, parent, conflict, opened, mine, theirs, reference=None):
+        dialog = cls(conflict, opened, mine, theirs, parent, reference)
+        compared["fields"] = set(dialog.choices)
+        return dialog.result_draft()  # defaults: my notes, their judge
+
+    monkeypatch.setattr(ConflictDialog, "ask", classmethod(ask))
+    page.measures.table.selectRow(0)
+    page.edit_measure()
+    assert compared["fields"] == {"notes", "jap_name"}
+    saved = services.persons.get_file(file.person.id).measures[0].draft
+    assert (saved.notes, saved.jap_name) == ("Suivi TIG", "M. Juge")
