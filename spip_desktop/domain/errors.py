@@ -50,11 +50,19 @@ class EditConflict(SpipError):
     ) -> None:
         who = f" par {changed_by}" if changed_by else " par ailleurs"
         when = f" le {changed_at:%d/%m/%Y} à {changed_at:%H:%M}" if changed_at is not None else ""
-        super().__init__(
-            f"Ce dossier a été modifié{who}{when} depuis que vous l'avez ouvert. "
-            "Vos saisies sont conservées : comparez-les avec la version enregistrée "
-            "avant de choisir."
-        )
+        if current is None:  # nothing to compare with: a reference record, an account
+            message = (
+                "Cette fiche a été modifiée par ailleurs depuis que vous l'avez ouverte. "
+                "Vos saisies sont conservées : fermez puis rouvrez la fiche pour voir "
+                "l'autre modification avant de reporter la vôtre."
+            )
+        else:
+            message = (
+                f"Ce dossier a été modifié{who}{when} depuis que vous l'avez ouvert. "
+                "Vos saisies sont conservées : comparez-les avec la version enregistrée "
+                "avant de choisir."
+            )
+        super().__init__(message)
         self.current = current
         self.changed_by = changed_by
         self.changed_at = changed_at

@@ -111,3 +111,17 @@ def test_a_measure_saved_meanwhile_comes_back_with_who_and_its_saved_values(
     assert isinstance(current, Measure) and current.draft.jap_name == "M. Juge"
     assert caught.value.changed_by == "Diane DIRECTRICE"
     assert services.persons.get_file(file.person.id).measures[0].draft.notes == ""
+
+
+def test_a_reference_record_saved_meanwhile_asks_to_reload_and_keeps_the_other_change(
+    services: Services,
+) -> None:
+    from spip_desktop.domain.model import Antenne
+
+    antenne = services.reference.save_antenne(Antenne(None, "Antenne de Blaye", "BLY"))
+    services.reference.save_antenne(replace(antenne, phone="05 57 42 00 00"))
+    with pytest.raises(EditConflict) as caught:
+        services.reference.save_antenne(replace(antenne, code="BLA"))
+    assert caught.value.message.startswith("Cette fiche a été modifiée par ailleurs")
+    (stored,) = [a for a in services.reference.load().antennes if a.id == antenne.id]
+    assert (stored.code, stored.phone) == ("BLY", "05 57 42 00 00")
