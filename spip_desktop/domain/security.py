@@ -140,6 +140,8 @@ class User:
     service_wide_read: bool = True
     #: A command-line run: recorded in the audit trail under the system user.
     system: bool = False
+    #: An administrator reset the password: nothing but changing it until it is done.
+    must_change_password: bool = False
 
     @classmethod
     def command_line(cls, os_user: str) -> User:

@@ -42,6 +42,8 @@ UNKNOWN_LOGINS_TRACKED = 1000
 
 
 class AccountService(Service):
+    serves_pending_password = True  # changing it is what such a user must do
+
     def __init__(
         self,
         uow: UnitOfWorkSource,
@@ -220,6 +222,7 @@ class AccountService(Service):
             roles=decode_roles(row.roles),
             agent_id=row.agent_id,
             service_wide_read=settings.cpip_service_wide_read,
+            must_change_password=row.must_change_password,
         )
 
     # -- one's own password ----------------------------------------------------------------
@@ -237,6 +240,8 @@ class AccountService(Service):
             result.error("current_password", message)
             raise InvalidInput(result) from refused
         self._set_password(user.account_id, new, confirmation, must_change=False)
+        if self._session.user is not None and self._session.user.account_id == user.account_id:
+            self._session.user = replace(self._session.user, must_change_password=False)
 
     # -- administration ----------------------------------------------------------------------
     def accounts(self) -> list[Account]:
@@ -347,6 +352,8 @@ class AccountService(Service):
 
     def must_change_password(self) -> bool:
         user = self.user
+        if user.must_change_password:
+            return True
         if user.account_id is None:
             return False
         with self._uow.reader() as uow:

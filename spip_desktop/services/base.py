@@ -49,6 +49,9 @@ class UserSession:
 
 
 class Service:
+    #: Whether the service answers a user whose password must be changed first.
+    serves_pending_password = False
+
     def __init__(
         self,
         uow: UnitOfWorkSource,
@@ -65,6 +68,10 @@ class Service:
         user = self._session.user
         if user is None:
             raise NotSignedIn()
+        if user.must_change_password and not self.serves_pending_password:
+            raise PermissionDenied(
+                "Votre mot de passe a été réinitialisé : changez-le avant de continuer."
+            )
         return user
 
     def _require(self, permission: Permission) -> User:

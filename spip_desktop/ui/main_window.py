@@ -10,6 +10,7 @@ every window without closing anything.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -250,7 +251,15 @@ class MainWindow(QMainWindow):
             self.sign_in_page.set_ready(checked)
 
     def enter(self, user: User) -> None:
-        """Build the workspace for ``user``'s roles and show it."""
+        """Build the workspace for ``user``'s roles and show it.
+
+        A password reset by an administrator is changed first: until then nothing of
+        the service is loaded (the services refuse it anyway).
+        """
+        if user.must_change_password:
+            self.user = user
+            self.change_password(required=True)
+            return
         from .person_list_model import PersonListModel
         from .persons_page import PersonsPage
         from .reference_page import ReferencePage
@@ -297,12 +306,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Connecté : {user.display_name}.", 4000)
             self.ready.emit()
         self.watcher.start()
-        if not user.system:
-            self.runner.run(backend.accounts.must_change_password, self._on_password_checked)
-
-    def _on_password_checked(self, must_change: bool) -> None:
-        if must_change:
-            self.change_password(required=True)
 
     def change_password(self, required: bool) -> None:
         """One's own password; when an administrator reset it, nothing else until it is done."""
@@ -316,6 +319,8 @@ class MainWindow(QMainWindow):
         def changed(_result: object) -> None:
             dialog.accept()
             self.statusBar().showMessage("Mot de passe changé.", 5000)
+            if required and self.user is not None:
+                self.enter(replace(self.user, must_change_password=False))
 
         def refused(error: BaseException) -> None:
             if isinstance(error, SpipError):

@@ -8,6 +8,7 @@ import pytest
 
 from spip_desktop.bootstrap import Services
 from spip_desktop.domain.errors import InvalidInput, LoginRefused, PermissionDenied, SpipError
+from spip_desktop.domain.model import PersonQuery
 from spip_desktop.domain.security import (
     ACCOUNT_LOCKED,
     LOCK_AFTER_FAILURES,
@@ -207,10 +208,13 @@ def test_a_reset_password_must_be_changed_at_next_sign_in(
     accounts.reset_password(created.id, "Temporaire-2026-xyz", "Temporaire-2026-xyz")
     accounts.login("dpip1", "Temporaire-2026-xyz")
     assert accounts.must_change_password()
+    with pytest.raises(PermissionDenied, match="réinitialisé"):  # the services wait for it too
+        services.persons.list_page(PersonQuery())
     with pytest.raises(InvalidInput, match="actuel"):
         accounts.change_password("faux", "Nouveau-Mot-2026!", "Nouveau-Mot-2026!")
     accounts.change_password("Temporaire-2026-xyz", "Nouveau-Mot-2026!", "Nouveau-Mot-2026!")
     assert not accounts.must_change_password()
+    assert services.persons.list_page(PersonQuery()).rows == ()
 
 
 def test_unlocking_the_screen_checks_the_signed_in_users_password(

@@ -72,6 +72,8 @@ def admin_and_cpip(reference: Reference, signed_out: Services) -> Services:
         PASSWORD,
         PASSWORD,
     )
+    accounts.login("e.lefevre", PASSWORD)  # a new account changes its provisional password
+    accounts.change_password(PASSWORD, PASSWORD, PASSWORD)
     accounts.logout()
     return signed_out
 
@@ -452,6 +454,8 @@ def test_a_reset_password_must_be_changed_before_anything_else(
     sign_in(window, "e.lefevre", "Provisoire-2026-abc")
     dialog = window.password_dialog
     assert isinstance(dialog, ChangePasswordDialog) and dialog.isVisible() and dialog.required
+    assert window.screens.currentWidget() is window.gate  # nothing of the service yet
+    assert window.persons_page is None
     dialog.current_edit.setText("Provisoire-2026-abc")
     dialog.new_edit.setText("faible")
     dialog.confirmation_edit.setText("faible")
@@ -462,6 +466,7 @@ def test_a_reset_password_must_be_changed_before_anything_else(
     dialog.save_button.click()
     assert not dialog.isVisible()
     assert not admin_and_cpip.accounts.must_change_password()
+    assert window.screens.currentWidget() is window.workspace and window.persons_page is not None
 
 
 def test_refusing_to_change_a_reset_password_signs_out(
