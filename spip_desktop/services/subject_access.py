@@ -23,6 +23,7 @@ from ..domain.dates import format_date
 from ..domain.documents import AccessSection, PrintStamp, SubjectAccessReport
 from ..domain.enums import LabelledEnum
 from ..domain.errors import NotFound
+from ..domain.labels import FIELD_NAMES
 from ..domain.security import Permission
 from ..reports import build_subject_access
 from .base import Clock, Service, UnitOfWorkSource, UserSession
@@ -38,46 +39,19 @@ SECTION_TITLES: dict[str, str] = {
 
 _COMMON_LABELS = {"id": "N°", "created_at": "Créé le", "updated_at": "Modifié le"}
 
-#: French labels of the columns, by table (columns of every table in ``_COMMON_LABELS``).
+#: French labels of the columns, by table (columns of every table in ``_COMMON_LABELS``;
+#: the field names shared with the audit trail come from :mod:`~spip_desktop.domain.labels`).
 COLUMN_LABELS: dict[str, dict[str, str]] = {
     "person": {
-        "file_number": "Numéro de dossier",
-        "surname": "Nom",
-        "usage_name": "Nom d'usage",
-        "given_names": "Prénoms",
-        "birth_date": "Date de naissance",
-        "birth_place": "Lieu de naissance",
-        "sex": "Sexe",
-        "address": "Adresse",
-        "postal_code": "Code postal",
-        "city": "Commune",
-        "phone": "Téléphone",
-        "email": "Adresse électronique",
-        "appi_number": "Numéro APPI",
-        "ecrou_number": "Numéro d'écrou",
-        "regime": "Régime",
-        "establishment_id": "Établissement",
-        "referent_id": "Référent",
-        "antenne_id": "Antenne",
-        "closed_on": "Date de clôture",
-        "closure_reason": "Motif de clôture",
-        "closure_note": "Commentaire de clôture",
+        **FIELD_NAMES,
         "main_measure_type": "Mesure principale",
         "main_measure_end": "Fin de la mesure principale",
-        "sentence_end": "Fin de peine",
     },
     "measure": {
-        "measure_type": "Mesure",
-        "court": "Juridiction",
+        **FIELD_NAMES,
         "decision_date": "Décision",
         "final_date": "Définitive le",
         "referral_date": "Saisine du SPIP",
-        "probation_start": "Début du délai d'épreuve",
-        "probation_end": "Fin du délai d'épreuve",
-        "sentence_end": "Fin de peine",
-        "jap_name": "JAP",
-        "notes": "Observations",
-        "obligations": "Obligations",  # in the audit trail's changes of a measure
     },
     "obligation": {
         "measure_id": "Mesure n°",

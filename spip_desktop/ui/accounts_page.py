@@ -39,7 +39,7 @@ from .prompter import Prompter
 from .record_model import Column, RecordTableModel, configure_table
 from .sign_in import PasswordRuleView
 from .tasks import TaskRunner
-from .widgets import ErrorLabel, field_with_error, set_invalid
+from .widgets import ErrorLabel, field_with_error, page_heading, set_invalid
 
 
 class AccountDialog(QDialog):
@@ -190,14 +190,11 @@ class AccountsPage(QWidget):
         self.prompter = prompter
         self.reference = reference
         self.dialog: AccountDialog | None = None
-        title = QLabel("Comptes")
-        title.setObjectName("pageTitle")
-        intro = QLabel(
+        title, intro = page_heading(
+            "Comptes",
             "Les agents qui peuvent se connecter, et ce que leurs rôles leur permettent. "
-            "Un compte verrouillé après 10 essais infructueux se débloque ici."
+            "Un compte verrouillé après 10 essais infructueux se débloque ici.",
         )
-        intro.setObjectName("pageIntro")
-        intro.setWordWrap(True)
         self.model: RecordTableModel[Account] = RecordTableModel(
             [
                 Column("Identifiant", lambda a: a.draft.login),

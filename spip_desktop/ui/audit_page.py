@@ -23,7 +23,7 @@ from .audit_view import entry_columns
 from .backend import AuditActions
 from .record_model import RecordTableModel, configure_table
 from .tasks import TaskRunner
-from .widgets import DateField, enum_data, fill_enum_combo
+from .widgets import DateField, enum_data, fill_enum_combo, page_heading
 
 PAGE = 200
 
@@ -41,15 +41,12 @@ class AuditPage(QWidget):
         self.runner = runner
         self.entries: list[AuditEntry] = []
         self.query = AuditQuery()
-        title = QLabel("Journal d'audit")
-        title.setObjectName("pageTitle")
-        intro = QLabel(
+        title, intro = page_heading(
+            "Journal d'audit",
             "Toute création, modification, suppression, consultation de dossier, impression "
             "et export, avec son auteur et son heure. Chaque entrée est chaînée à la "
-            "précédente par une empreinte SHA-256 : une entrée modifiée ou retirée se voit."
+            "précédente par une empreinte SHA-256 : une entrée modifiée ou retirée se voit.",
         )
-        intro.setObjectName("pageIntro")
-        intro.setWordWrap(True)
         self.since_field = DateField()
         self.until_field = DateField()
         self.actor_combo = QComboBox()

@@ -22,56 +22,10 @@ from ..domain.enums import (
     Regime,
     Sex,
 )
+from ..domain.labels import FIELD_NAMES
 from ..domain.model import ReferenceData
 from ..domain.security import Role
 from .record_model import Column, RecordTableModel, configure_table
-
-#: French names of the fields the trail records (the form's labels, without article).
-FIELD_NAMES: dict[str, str] = {
-    "surname": "Nom",
-    "given_names": "Prénoms",
-    "usage_name": "Nom d'usage",
-    "birth_date": "Date de naissance",
-    "birth_place": "Lieu de naissance",
-    "sex": "Sexe",
-    "address": "Adresse",
-    "postal_code": "Code postal",
-    "city": "Commune",
-    "phone": "Téléphone",
-    "email": "Adresse électronique",
-    "file_number": "N° de dossier",
-    "appi_number": "N° APPI",
-    "ecrou_number": "N° d'écrou",
-    "regime": "Régime",
-    "establishment_id": "Établissement",
-    "referent_id": "Référent",
-    "antenne_id": "Antenne",
-    "closed_on": "Date de clôture",
-    "closure_reason": "Motif de clôture",
-    "closure_note": "Commentaire de clôture",
-    "measure_type": "Mesure",
-    "court": "Juridiction",
-    "decision_date": "Date de la décision",
-    "final_date": "Date définitive",
-    "referral_date": "Date de saisine",
-    "probation_start": "Début du délai d'épreuve",
-    "probation_end": "Fin du délai d'épreuve",
-    "sentence_end": "Fin de peine",
-    "jap_name": "JAP",
-    "notes": "Observations",
-    "obligations": "Obligations",
-    "name": "Nom",
-    "code": "Code",
-    "given_name": "Prénom",
-    "role": "Fonction",
-    "kind": "Type",
-    "active": "Actif",
-    "login": "Identifiant",
-    "display_name": "Nom affiché",
-    "roles": "Rôles",
-    "agent_id": "Fiche agent",
-    "locked": "Verrouillé",
-}
 
 _ENUMS: dict[str, type[LabelledEnum]] = {
     "sex": Sex,

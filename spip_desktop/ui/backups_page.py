@@ -26,6 +26,7 @@ from .backend import BackupActions
 from .prompter import Prompter
 from .record_model import Column, RecordTableModel, configure_table
 from .tasks import TaskRunner
+from .widgets import page_heading
 
 SERVER_MODE_TEXT = (
     "Cette base est sur un serveur PostgreSQL : ses sauvegardes se font sur le serveur, "
@@ -63,16 +64,13 @@ class BackupsPage(QWidget):
         self.backup_dir = backup_dir
         self.on_restored = on_restored
         self.may_leave = may_leave
-        title = QLabel("Sauvegardes")
-        title.setObjectName("pageTitle")
-        intro = QLabel(
+        title, intro = page_heading(
+            "Sauvegardes",
             "Une sauvegarde est faite à la fermeture, toutes les 4 heures pendant l'utilisation "
             "et avant chaque mise à jour ; chacune est vérifiée après écriture. On garde une "
             "sauvegarde par jour sur 7 jours et une par semaine sur 4 semaines. "
-            f"Dossier : {backup_dir}"
+            f"Dossier : {backup_dir}",
         )
-        intro.setObjectName("pageIntro")
-        intro.setWordWrap(True)
         self.model: RecordTableModel[BackupInfo] = RecordTableModel(
             [
                 Column("Date", when),

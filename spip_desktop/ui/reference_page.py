@@ -34,7 +34,14 @@ from ..domain.model import Agent, Antenne, Establishment, ReferenceData
 from .backend import ReferenceActions
 from .prompter import Prompter
 from .record_model import Column, RecordTableModel, configure_table
-from .widgets import ErrorLabel, enum_data, field_with_error, fill_enum_combo, select_data
+from .widgets import (
+    ErrorLabel,
+    enum_data,
+    field_with_error,
+    fill_enum_combo,
+    page_heading,
+    select_data,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
@@ -254,14 +261,11 @@ class ReferencePage(QWidget):
         self._actions = actions
         self._prompter = prompter
         self._reference = ReferenceData()
-        title = QLabel("Référentiel du service")
-        title.setObjectName("pageTitle")
-        intro = QLabel(
+        title, intro = page_heading(
+            "Référentiel du service",
             "Antennes, agents et établissements proposés dans les dossiers. Une fiche qui "
-            "n'est plus utilisée s'archive : elle reste lisible dans les anciens dossiers."
+            "n'est plus utilisée s'archive : elle reste lisible dans les anciens dossiers.",
         )
-        intro.setWordWrap(True)
-        intro.setObjectName("pageIntro")
         self.antennes_tab: RecordTab[Antenne] = RecordTab(
             [
                 Column("Nom", lambda a: a.name),

@@ -29,6 +29,7 @@ from .backend import AuditActions, RetentionActions
 from .prompter import Prompter
 from .record_model import Column, RecordTableModel, configure_table
 from .tasks import TaskRunner
+from .widgets import page_heading
 
 
 class RetentionPage(QWidget):
@@ -50,15 +51,12 @@ class RetentionPage(QWidget):
         self.reference = reference
         self.documents_dir = documents_dir
         self.last_certificate: Path | None = None
-        title = QLabel("Conservation des données")
-        title.setObjectName("pageTitle")
-        intro = QLabel(
+        title, intro = page_heading(
+            "Conservation des données",
             "Un dossier se conserve 5 ans après la fin de la dernière mesure (réglable), puis "
             "il est supprimé ou anonymisé. Revoyez la liste avec les référents avant d'agir : "
-            "chaque opération produit un certificat et s'inscrit au journal d'audit."
+            "chaque opération produit un certificat et s'inscrit au journal d'audit.",
         )
-        intro.setObjectName("pageIntro")
-        intro.setWordWrap(True)
         self.model: RecordTableModel[RetentionCandidate] = RecordTableModel(
             [
                 Column("N° de dossier", lambda c: c.file_number),

@@ -185,3 +185,13 @@ class Card(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
+
+
+def page_heading(title: str, intro: str) -> tuple[QLabel, QLabel]:
+    """A page's title and its explanatory sentence, styled by the stylesheet."""
+    title_label = QLabel(title)
+    title_label.setObjectName("pageTitle")
+    intro_label = QLabel(intro)
+    intro_label.setObjectName("pageIntro")
+    intro_label.setWordWrap(True)
+    return title_label, intro_label

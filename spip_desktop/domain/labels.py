@@ -1,0 +1,52 @@
+"""French names of the fields officers read in the trail, the dialogs and the statements."""
+
+from __future__ import annotations
+
+#: French names of the fields of people, measures, reference records and accounts
+#: (the form's labels, without article): the audit trail, the conflict dialog and the
+#: right-of-access statement name them the same way.
+FIELD_NAMES: dict[str, str] = {
+    "surname": "Nom",
+    "given_names": "Prénoms",
+    "usage_name": "Nom d'usage",
+    "birth_date": "Date de naissance",
+    "birth_place": "Lieu de naissance",
+    "sex": "Sexe",
+    "address": "Adresse",
+    "postal_code": "Code postal",
+    "city": "Commune",
+    "phone": "Téléphone",
+    "email": "Adresse électronique",
+    "file_number": "Numéro de dossier",
+    "appi_number": "Numéro APPI",
+    "ecrou_number": "Numéro d'écrou",
+    "regime": "Régime",
+    "establishment_id": "Établissement",
+    "referent_id": "Référent",
+    "antenne_id": "Antenne",
+    "closed_on": "Date de clôture",
+    "closure_reason": "Motif de clôture",
+    "closure_note": "Commentaire de clôture",
+    "measure_type": "Mesure",
+    "court": "Juridiction",
+    "decision_date": "Date de la décision",
+    "final_date": "Date définitive",
+    "referral_date": "Date de saisine",
+    "probation_start": "Début du délai d'épreuve",
+    "probation_end": "Fin du délai d'épreuve",
+    "sentence_end": "Fin de peine",
+    "jap_name": "JAP",
+    "notes": "Observations",
+    "obligations": "Obligations",
+    "name": "Nom",
+    "code": "Code",
+    "given_name": "Prénom",
+    "role": "Fonction",
+    "kind": "Type",
+    "active": "Actif",
+    "login": "Identifiant",
+    "display_name": "Nom affiché",
+    "roles": "Rôles",
+    "agent_id": "Fiche agent",
+    "locked": "Verrouillé",
+}
