@@ -9,7 +9,7 @@ import getpass
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -27,12 +27,14 @@ from .services.accounts import AccountService
 from .services.audit import AuditService
 from .services.backups import SERVER_MODE, BackupService, known_revisions, restore_event
 from .services.base import UserSession
+from .services.documents import local_now
 from .services.maintenance import MaintenanceService
 from .services.passwords import Passwords
 from .services.persons import PersonService
 from .services.reference import ReferenceService
 from .services.retention import RetentionService
 from .services.settings import SettingsService
+from .services.stages import StageService
 from .services.subject_access import SubjectAccessService
 from .settings import DEMO_PERSONS, DEMO_SEED, Settings
 
@@ -52,6 +54,7 @@ class Services:
     backups: BackupService
     retention: RetentionService
     subject_access: SubjectAccessService
+    stages: StageService
     session: UserSession
     factory: UnitOfWorkFactory
     engine: Engine
@@ -89,6 +92,7 @@ def open_services(
     writable: bool = True,
     passwords: Passwords | None = None,
     check_first: bool = True,
+    now: Callable[[], datetime] | None = None,
 ) -> Services:
     """Open the database, upgrade it (backup first) and build the services.
 
@@ -128,6 +132,7 @@ def open_services(
         backups=BackupService(factory, today, session, engine, settings.backup_dir),
         retention=RetentionService(factory, today, session),
         subject_access=SubjectAccessService(factory, today, session),
+        stages=StageService(factory, today, session, now or _now_on(today)),
         session=session,
         factory=factory,
         engine=engine,
@@ -138,6 +143,15 @@ def open_services(
         log.info("filling the demonstration database")
         services.maintenance.generate_demo(DEMO_PERSONS, DEMO_SEED)
     return services
+
+
+def _now_on(today: Callable[[], date]) -> Callable[[], datetime]:
+    """The wall-clock time on the day ``today`` gives (a fixed day in tests)."""
+
+    def now() -> datetime:
+        return datetime.combine(today(), local_now().time())
+
+    return now
 
 
 def restore_database(settings: Settings, backup: Path) -> tuple[Services, BackupInfo | None]:

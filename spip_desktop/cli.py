@@ -171,7 +171,91 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument(
         "--yes", action="store_true", help="ne pas demander de confirmation (scripts)"
     )
+    attestation = commands.add_parser(
+        "attestation",
+        help="éditer des attestations de stage (PDF)",
+        description=(
+            "Édite l'attestation d'une inscription, ou celles de tout un stage. Chaque "
+            "attestation reçoit un numéro et entre au registre ; une attestation déjà "
+            "délivrée et inchangée est éditée en duplicata."
+        ),
+    )
+    which = attestation.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--enrolment", type=_positive_int, metavar="ID", help="numéro de l'inscription"
+    )
+    which.add_argument(
+        "--stage",
+        type=_positive_int,
+        metavar="ID",
+        help="numéro du stage : toutes ses attestations",
+    )
+    attestation.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FICHIER_OU_DOSSIER",
+        help="fichier PDF ; avec --stage, un dossier existant reçoit un PDF par personne",
+    )
+    emargement = commands.add_parser(
+        "emargement",
+        help="éditer la feuille d'émargement d'une séance (PDF)",
+        description="Édite la feuille d'émargement d'une séance, avec les personnes inscrites.",
+    )
+    emargement.add_argument(
+        "--session", required=True, type=_positive_int, metavar="ID", help="numéro de la séance"
+    )
+    emargement.add_argument("--out", required=True, type=Path, metavar="FICHIER", help="PDF")
     return parser
+
+
+def _cmd_attestation(args: argparse.Namespace, settings: Settings) -> int:
+    from .bootstrap import open_services
+    from .services.stages import write_atomically
+
+    services = open_services(settings)
+    try:
+        what = f"--enrolment {args.enrolment}" if args.enrolment else f"--stage {args.stage}"
+        services.sign_in_command_line(f"attestation {what} --out {args.out}")
+        if args.enrolment is not None:
+            issued = services.stages.issue_attestation(args.enrolment)
+            write_atomically(args.out, issued.pdf)
+            kind = "duplicata de l'attestation" if issued.duplicata else "attestation"
+            print(f"{kind.capitalize()} {issued.number} écrite : {args.out}")
+            notices = issued.notices
+        else:
+            folder = args.out.is_dir() or str(args.out).endswith(("/", "\\"))
+            outcome = services.stages.issue_for_stage(args.stage, args.out, combined=not folder)
+            print(
+                f"{plural(outcome.issued, 'attestation')} délivrée(s), "
+                f"{plural(outcome.duplicates, 'duplicata', 'duplicatas')} : "
+                + (f"{len(outcome.written)} fichiers dans {args.out}" if folder else str(args.out))
+            )
+            for line in outcome.skipped:
+                print(f"  sans attestation : {line}")
+            notices = outcome.notices
+    finally:
+        services.close()
+    for notice in notices:
+        print(f"Attention : {notice}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_emargement(args: argparse.Namespace, settings: Settings) -> int:
+    from .bootstrap import open_services
+    from .services.stages import write_atomically
+
+    services = open_services(settings)
+    try:
+        services.sign_in_command_line(f"emargement --session {args.session} --out {args.out}")
+        sheet = services.stages.sign_in_sheet(args.session)
+        write_atomically(args.out, sheet.pdf)
+    finally:
+        services.close()
+    print(f"Feuille d'émargement écrite : {args.out}")
+    for notice in sheet.notices:
+        print(f"Attention : {notice}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _describe_backup(info: BackupInfo) -> str:
@@ -309,6 +393,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "audit": _cmd_audit,
     "backup": _cmd_backup,
     "restore": _cmd_restore,
+    "attestation": _cmd_attestation,
+    "emargement": _cmd_emargement,
 }
 
 

@@ -12,7 +12,7 @@ os.environ.pop("SPIP_DATABASE_URL", None)
 
 import itertools
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -37,6 +37,14 @@ TODAY = date(2026, 3, 12)
 
 def fixed_today() -> date:
     return TODAY
+
+
+#: The wall-clock time of the tests' day: sessions before it have started, later ones not.
+NOW = datetime(2026, 3, 12, 12, 0)
+
+
+def fixed_now() -> datetime:
+    return NOW
 
 
 # -- database backends ------------------------------------------------------------------
@@ -228,7 +236,7 @@ MANAGER = User(1, "direction", "Diane DIRECTRICE", frozenset({Role.DPIP, Role.AD
 
 def open_test_services(settings: Settings, user: User | None = MANAGER) -> Services:
     """Services on a real file, signed in as ``user``, with cheap password hashing."""
-    opened = open_services(settings, today=fixed_today, passwords=fast_passwords())
+    opened = open_services(settings, today=fixed_today, passwords=fast_passwords(), now=fixed_now)
     opened.session.user = user
     return opened
 

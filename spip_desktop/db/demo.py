@@ -32,6 +32,7 @@ from ..domain.model import MeasureDraft
 from ..domain.security import DEMO_ACCOUNTS, Role, encode_roles
 from ..domain.service_settings import ServiceSettings
 from ..domain.text import given_names_sort_key, name_sort_key, search_document
+from . import demo_stages
 from . import models as m
 from .models import utcnow
 from .search import bulk_load
@@ -122,6 +123,8 @@ class DemoSummary:
     persons: int
     measures: int
     obligations: int
+    stages: int = 0
+    enrolments: int = 0
 
 
 def _name_pools() -> tuple[list[str], list[str], list[str]]:
@@ -488,7 +491,8 @@ def populate(
                     progress(done, persons)
         if postgresql:
             _catch_up_sequences(connection, ("person", "measure"))
-    return DemoSummary(persons, n_measures, n_obligations)
+        stages = demo_stages.populate_stages(connection, seed, today)
+    return DemoSummary(persons, n_measures, n_obligations, stages.stages, stages.enrolments)
 
 
 def _insert(connection: Connection, model: type[m.Base], rows: list[dict[str, Any]]) -> None:

@@ -9,7 +9,7 @@ Conventions:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -22,7 +22,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -36,6 +38,14 @@ from ..domain.enums import (
     ObligationType,
     Regime,
     Sex,
+)
+from ..domain.stages import (
+    STAGE_MAX_LENGTHS,
+    ActionKind,
+    AttendanceCode,
+    Cadre,
+    EndKind,
+    OrganiserKind,
 )
 from ..domain.validation import MAX_LENGTHS
 
@@ -313,3 +323,187 @@ class AuditAnchorRow(Base):
     pruned: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+def _stage_text(name: str) -> String:
+    return String(STAGE_MAX_LENGTHS[name])
+
+
+class StageTypeRow(Versioned, Base):
+    """A catalogue entry: an official stage, the PPR, or a (local) collective action."""
+
+    __tablename__ = "stage_type"
+
+    name: Mapped[str] = mapped_column(_stage_text("type_name"), nullable=False, unique=True)
+    kind: Mapped[ActionKind] = mapped_column(EnumText(ActionKind, 20), nullable=False)
+    default_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    default_price_cents: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    usual_organiser: Mapped[str] = mapped_column(
+        _stage_text("usual_organiser"), nullable=False, default=""
+    )
+    official: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=1000)
+
+
+class StageRow(Versioned, Base):
+    """One *session de stage* (or programme, or action): its sessions are its dated days.
+
+    ``organiser_partner_id`` is where [4/6] links a partner record (no foreign key
+    until the partner table exists); ``organiser_name`` keeps the name typed meanwhile.
+    ``first_day`` and ``last_day`` project the sessions for the list (rewritten with them).
+    """
+
+    __tablename__ = "stage"
+
+    type_id: Mapped[int] = mapped_column(ForeignKey("stage_type.id"), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(_stage_text("title"), nullable=False, default="")
+    organiser_kind: Mapped[OrganiserKind] = mapped_column(
+        EnumText(OrganiserKind, 20), nullable=False
+    )
+    organiser_name: Mapped[str] = mapped_column(
+        _stage_text("organiser_name"), nullable=False, default=""
+    )
+    organiser_partner_id: Mapped[int | None] = mapped_column(Integer)
+    venue: Mapped[str] = mapped_column(_stage_text("venue"), nullable=False, default="")
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    price_cents: Mapped[int | None] = mapped_column(Integer)
+    required_minutes: Mapped[int | None] = mapped_column(Integer)
+    facilitators: Mapped[str] = mapped_column(
+        _stage_text("facilitators"), nullable=False, default=""
+    )
+    notes: Mapped[str] = mapped_column(_stage_text("stage_notes"), nullable=False, default="")
+    capacity_override_reason: Mapped[str] = mapped_column(
+        _stage_text("reason"), nullable=False, default=""
+    )
+    first_day: Mapped[date | None] = mapped_column(Date, index=True)
+    last_day: Mapped[date | None] = mapped_column(Date, index=True)
+
+    stage_type: Mapped[StageTypeRow] = relationship(lazy="raise")
+    sessions: Mapped[list[StageSessionRow]] = relationship(
+        back_populates="stage",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="(StageSessionRow.day, StageSessionRow.start_time)",
+    )
+
+
+class StageSessionRow(Versioned, Base):
+    """A dated session of a stage."""
+
+    __tablename__ = "stage_session"
+
+    stage_id: Mapped[int] = mapped_column(
+        ForeignKey("stage.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    day: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    start_time: Mapped[time] = mapped_column(Time, nullable=False)
+    end_time: Mapped[time] = mapped_column(Time, nullable=False)
+    label: Mapped[str] = mapped_column(_stage_text("session_label"), nullable=False, default="")
+
+    stage: Mapped[StageRow] = relationship(back_populates="sessions", lazy="raise")
+
+
+class EnrolmentRow(Versioned, Base):
+    """A person enrolled in a stage, within a legal frame (*cadre*)."""
+
+    __tablename__ = "enrolment"
+
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id"), nullable=False)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    cadre: Mapped[Cadre] = mapped_column(EnumText(Cadre, 30), nullable=False)
+    decision_reference: Mapped[str] = mapped_column(
+        _stage_text("decision_reference"), nullable=False, default=""
+    )
+    final_date: Mapped[date | None] = mapped_column(Date)
+    enrolled_on: Mapped[date] = mapped_column(Date, nullable=False)
+    enrolled_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    capacity_override_reason: Mapped[str] = mapped_column(
+        _stage_text("reason"), nullable=False, default=""
+    )
+    end_kind: Mapped[EndKind | None] = mapped_column(EnumText(EndKind, 20))
+    end_day: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str] = mapped_column(_stage_text("reason"), nullable=False, default="")
+
+    __table_args__ = (UniqueConstraint("stage_id", "person_id"),)
+
+
+class AttendanceRow(Base):
+    """One attendance outcome. Never updated: a correction is a new row that supersedes it.
+
+    At most one record per cell supersedes nobody (the first one), and each record is
+    superseded at most once: the current record of a cell is unique, and two officers
+    correcting the same cell at once cannot both win.
+    """
+
+    __tablename__ = "attendance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolment.id", ondelete="CASCADE"), nullable=False
+    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("stage_session.id"), nullable=False)
+    code: Mapped[AttendanceCode] = mapped_column(EnumText(AttendanceCode, 20), nullable=False)
+    reason: Mapped[str] = mapped_column(_stage_text("reason"), nullable=False, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    recorded_by_login: Mapped[str] = mapped_column(String(100), nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attendance.id", ondelete="CASCADE"), unique=True
+    )
+
+    __table_args__ = (
+        Index("ix_attendance_cell", "enrolment_id", "session_id"),
+        Index("ix_attendance_session", "session_id"),
+        Index(
+            "uq_attendance_first_of_cell",
+            "enrolment_id",
+            "session_id",
+            unique=True,
+            sqlite_where=supersedes_id.is_(None),
+            postgresql_where=supersedes_id.is_(None),
+        ),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class AttestationRow(Base):
+    """The register of attestations issued: one row per original, never changed.
+
+    ``document`` is the attestation's content as printed (JSON of
+    :class:`~spip_desktop.domain.documents.AttestationDocument`): a reprint is the
+    same document, marked *DUPLICATA*.
+    """
+
+    __tablename__ = "attestation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False)
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolment.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    validated: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    issued_by_login: Mapped[str] = mapped_column(String(100), nullable=False)
+    issued_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    document: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (UniqueConstraint("year", "sequence"), {"sqlite_autoincrement": True})
+
+
+class AttestationCopyRow(Base):
+    """A duplicata printed from the register."""
+
+    __tablename__ = "attestation_copy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attestation_id: Mapped[int] = mapped_column(
+        ForeignKey("attestation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    printed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    printed_by_login: Mapped[str] = mapped_column(String(100), nullable=False)
+    printed_by: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -16,6 +16,7 @@ from .accounts import AccountRepository, SettingsRepository
 from .audit import AuditRepository
 from .engine import classify_error, describe, read_only_engine, sqlite_path
 from .repositories import MeasureRepository, PersonRepository, ReferenceRepository
+from .stages import StageRepository
 
 
 class UnitOfWork:
@@ -28,6 +29,7 @@ class UnitOfWork:
     audit: AuditRepository
     accounts: AccountRepository
     settings: SettingsRepository
+    stages: StageRepository
 
     def __init__(
         self, factory: sessionmaker[Session], where: str, guard: Callable[[], None] | None = None
@@ -46,6 +48,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.accounts = AccountRepository(self.session)
         self.settings = SettingsRepository(self.session)
+        self.stages = StageRepository(self.session)
         return self
 
     def __exit__(

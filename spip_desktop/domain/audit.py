@@ -51,6 +51,12 @@ OBJECT_LABELS: dict[str, str] = {
     "settings": "Paramètres",
     "database": "Base de données",
     "audit": "Journal d'audit",
+    "stage_type": "Type de stage",
+    "stage": "Stage",
+    "stage_session": "Séance",
+    "enrolment": "Inscription",
+    "attendance": "Présences",
+    "attestation": "Attestation",
 }
 
 

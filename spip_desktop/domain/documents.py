@@ -7,8 +7,9 @@ bytes. Nothing here knows about ReportLab.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 
 from .enums import LabelledEnum
@@ -25,6 +26,8 @@ class Letterhead:
         logo_path: the service's own logo (PNG or JPEG), printed top right;
             ``None``, a missing file or an unsupported format gives a text-only header.
         service_code: the service's short code (the *département* number, e.g. ``"33"``).
+        logo_png: the logo as image bytes (PNG or JPEG), as stored in the service's
+            settings; used when ``logo_path`` is ``None``.
     """
 
     service_name: str
@@ -32,6 +35,7 @@ class Letterhead:
     city: str = ""
     logo_path: Path | None = None
     service_code: str = ""
+    logo_png: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -119,3 +123,124 @@ class SubjectAccessReport:
 
     person_label: str
     sections: tuple[AccessSection, ...]
+
+
+@dataclass(frozen=True)
+class AttendedSessionLine:
+    """One session printed on an attestation: its date and hours, and the outcome."""
+
+    day: date
+    start: time
+    end: time
+    #: ``"Présent"`` or ``"Retard"``.
+    outcome: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class AttestationDocument:
+    """Everything an attestation prints; stored as is in the register (``to_json``) so
+    that a reprint is the same document, marked *DUPLICATA*.
+
+    Attributes:
+        number: ``SPIP-33-2026-00042``.
+        validated: the person followed the whole stage: the title is *Attestation de
+            suivi* and the text says *a suivi l'intégralité du stage*; otherwise it is
+            an *Attestation de présence* listing the sessions attended.
+        action_noun: ``"stage"``, ``"programme"`` or ``"action"``.
+        action_name: the official name (``"Stage de citoyenneté"``).
+        cadre: the legal frame's label; ``decision_reference`` the decision's number.
+        recipient: who the attestation is for (the *procureur*, or the SPIP and the JAP).
+        sessions: the sessions attended, in date order.
+        first_day, last_day: the stage's dates (all its sessions, attended or not).
+        signatory_name, signatory_role, place: the signature block.
+        issued_on: the day the original was issued (a duplicata keeps it).
+    """
+
+    number: str
+    validated: bool
+    surname: str
+    given_names: str
+    birth_date: date | None
+    birth_place: str
+    action_noun: str
+    action_name: str
+    cadre: str
+    decision_reference: str
+    recipient: str
+    organiser: str
+    venue: str
+    first_day: date
+    last_day: date
+    sessions: tuple[AttendedSessionLine, ...]
+    attended_minutes: int
+    required_minutes: int
+    place: str
+    signatory_name: str
+    signatory_role: str
+    issued_on: date
+    usage_name: str = ""
+
+    @property
+    def title(self) -> str:
+        return "Attestation de suivi" if self.validated else "Attestation de présence"
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        return json.dumps(data, default=_json_default, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> AttestationDocument:
+        data = json.loads(text)
+        for name in ("birth_date", "first_day", "last_day", "issued_on"):
+            if data.get(name):
+                data[name] = date.fromisoformat(data[name])
+        data["sessions"] = tuple(
+            AttendedSessionLine(
+                day=date.fromisoformat(s["day"]),
+                start=time.fromisoformat(s["start"]),
+                end=time.fromisoformat(s["end"]),
+                outcome=s["outcome"],
+                minutes=s["minutes"],
+            )
+            for s in data["sessions"]
+        )
+        return cls(**data)
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, date | time):
+        return value.isoformat()
+    raise TypeError(f"not serialisable: {value!r}")
+
+
+@dataclass(frozen=True)
+class SignInLine:
+    """One person on a sign-in sheet."""
+
+    surname: str
+    given_names: str
+    birth_date: date | None = None
+
+
+@dataclass(frozen=True)
+class SignInSheet:
+    """A *feuille d'émargement*: one session and the people enrolled, a signature box each.
+
+    Attributes:
+        session_number, session_count: ``Séance 2 sur 4``.
+        label: the session's theme, if any.
+    """
+
+    action_name: str
+    stage_title: str
+    day: date
+    start: time
+    end: time
+    venue: str
+    organiser: str
+    facilitators: str
+    session_number: int
+    session_count: int
+    people: tuple[SignInLine, ...]
+    label: str = ""

@@ -43,6 +43,10 @@ RECORD_LABELS: dict[str, str] = {
     "person": "Personnes",
     "measure": "Mesures",
     "obligation": "Obligations",
+    "enrolment": "Inscriptions aux stages",
+    "attendance": "Présences aux séances",
+    "attestation": "Attestations délivrées",
+    "attestation_copy": "Duplicatas d'attestations",
 }
 
 #: Free-text or third-party columns of the kept tables that anonymisation empties.

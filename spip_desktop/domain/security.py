@@ -38,6 +38,7 @@ class Permission(LabelledEnum):
     ENROL = ("enrol", "Inscrire aux stages et programmes")
     ATTENDANCE = ("attendance", "Saisir les présences")
     PRINT = ("print", "Imprimer attestations et feuilles d'émargement")
+    CATALOGUE = ("catalogue", "Gérer le catalogue des stages et actions collectives")
     # Access to rights (used from [4/6] on)
     RIGHTS = ("rights", "Suivre les démarches d'accès aux droits")
     PARTNERS = ("partners", "Gérer les partenaires et conventions")
@@ -105,6 +106,7 @@ PERMISSIONS: dict[Role, dict[Permission, Scope]] = {
         P.ENROL: _SERVICE,
         P.ATTENDANCE: _SERVICE,
         P.PRINT: _SERVICE,
+        P.CATALOGUE: _SERVICE,
         P.RIGHTS: _SERVICE,
         P.PARTNERS: _SERVICE,
         P.SUMMARY: _SERVICE,

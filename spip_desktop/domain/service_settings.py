@@ -10,6 +10,14 @@ from .validation import ValidationResult
 
 RETENTION_YEARS_RANGE = (1, 30)
 AUDIT_RETENTION_YEARS_RANGE = (1, 10)
+#: 500 KB of image, base64-encoded.
+LOGO_MAX_BASE64 = 500 * 1024 * 4 // 3 + 4
+
+#: What a document needs from the settings, and what is printed when it is missing.
+DOCUMENT_DEFAULTS = {
+    "service_code": "",
+    "signatory_role": "Pour le directeur fonctionnel du service",
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,13 @@ class ServiceSettings:
     service_code: str = ""
     address: str = ""
     city: str = ""
+    #: The service's logo for the letterhead: a PNG, base64-encoded (empty: none).
+    logo_png: str = ""
+    #: Who signs attestations, and as what (``"La directrice fonctionnelle"``).
+    signatory_name: str = ""
+    signatory_role: str = ""
+    #: Where documents are signed (``Fait à …``); the city when empty.
+    signature_place: str = ""
     #: CPIPs may read identity and dates of people outside their caseload.
     cpip_service_wide_read: bool = True
     #: Minutes without input before the window locks itself.
@@ -60,6 +75,18 @@ def _decode(kind: type, text: str) -> object:
     return text
 
 
+def missing_document_settings(settings: ServiceSettings) -> list[str]:
+    """French names of the letterhead settings still empty (documents print defaults)."""
+    names = {
+        "service_code": "le code du service",
+        "address": "l'adresse",
+        "city": "la commune",
+        "signatory_name": "le nom du signataire",
+        "signatory_role": "la qualité du signataire",
+    }
+    return [label for name, label in names.items() if not getattr(settings, name).strip()]
+
+
 def validate_settings(settings: ServiceSettings) -> ValidationResult:
     result = ValidationResult()
     if not settings.service_name.strip():
@@ -79,7 +106,18 @@ def validate_settings(settings: ServiceSettings) -> ValidationResult:
         value = getattr(settings, name)
         if not low <= value <= high:
             result.error(name, f"{label} doit aller de {low} à {high} {unit}.")
-    for name, limit in (("service_code", 20), ("address", 250), ("city", 120)):
+    if len(settings.logo_png) > LOGO_MAX_BASE64:
+        result.error(
+            "logo_png", "Le logo est trop lourd : choisissez une image de moins de 500 Ko."
+        )
+    for name, limit in (
+        ("service_code", 20),
+        ("address", 250),
+        ("city", 120),
+        ("signatory_name", 150),
+        ("signatory_role", 150),
+        ("signature_place", 120),
+    ):
         if len(getattr(settings, name)) > limit:
             result.error(name, f"Ce champ ne peut pas dépasser {limit} caractères.")
     return result

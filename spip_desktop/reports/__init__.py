@@ -6,7 +6,20 @@ No Qt and no database session here. Shared page layout, styles and table helpers
 
 from __future__ import annotations
 
+from .attestation import build_attestation, build_attestations, story_for_attestation
+from .layout import Cancelled, DocumentPart, build_combined_pdf
 from .purge_certificate import build_purge_certificate
+from .sign_in_sheet import build_sign_in_sheet
 from .subject_access import build_subject_access
 
-__all__ = ["build_purge_certificate", "build_subject_access"]
+__all__ = [
+    "Cancelled",
+    "DocumentPart",
+    "build_attestation",
+    "build_attestations",
+    "build_combined_pdf",
+    "build_purge_certificate",
+    "build_sign_in_sheet",
+    "build_subject_access",
+    "story_for_attestation",
+]

@@ -14,6 +14,11 @@ first page, a running header on the following ones, and the print stamp with
     ]
     pdf: bytes = build_pdf(story, head, stamp, title="Attestation de suivi de stage")
 
+Several documents go into one file with :func:`build_combined_pdf` (one
+:class:`DocumentPart` each): every document starts on a new page with the letterhead
+and counts its own pages, so a document taken from a batch reads as if printed alone.
+:func:`build_pdf` is the one-document case.
+
 Every helper that takes ``str`` takes *plain text* and escapes it: names such as
 ``O'Brien & fils`` or ``<inconnu>`` print as typed. Pages are A4; a story may
 switch some pages to landscape with :func:`orientation_switch` (size tables with
@@ -22,31 +27,37 @@ switch some pages to landscape with :func:`orientation_switch` (size tables with
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
+from reportlab import rl_config
+from reportlab.lib.boxstuff import aspectRatioFix
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    ActionFlowable,
     BaseDocTemplate,
     CondPageBreak,
     Flowable,
     Frame,
-    KeepTogether,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -120,7 +131,7 @@ class Styles:
 @cache
 def styles() -> Styles:
     """The shared styles (fonts registered on first call)."""
-    register_fonts()
+    _prepare()
     body = ParagraphStyle(
         "body",
         fontName=SANS,
@@ -481,11 +492,15 @@ def signature_block(
     signatory: str = "",
     box_label: str = "Signature et cachet du service",
     width: float = CONTENT_WIDTH,
+    box_height: float = 24 * mm,
+    space_before: float = 8 * mm,
 ) -> Flowable:
     """The closing block on the right: place and date, role, name and an empty signature box.
 
-    Kept on one page. ``role`` is e.g. ``"L'administrateur"`` or ``"La directrice"``;
-    ``signatory`` the name printed under it (omitted when empty).
+    Kept on one page (see :func:`keep_together`). ``role`` is e.g. ``"L'administrateur"``
+    or ``"La directrice"``; ``signatory`` the name printed under it (omitted when empty).
+    ``box_height`` is the height of the signature box, ``space_before`` the room left
+    above the block.
     """
     st = styles()
     block_width = min(78 * mm, width)
@@ -500,7 +515,7 @@ def signature_block(
     table = Table(
         rows,
         colWidths=[block_width],
-        rowHeights=[None] * box_row + [24 * mm],
+        rowHeights=[None] * box_row + [box_height],
         hAlign="RIGHT",
         style=TableStyle(
             [
@@ -517,7 +532,35 @@ def signature_block(
             ]
         ),
     )
-    return KeepTogether([Spacer(1, 8 * mm), table])
+    return keep_together([Spacer(1, space_before), table], align="RIGHT", width=width)
+
+
+def keep_together(
+    flowables: Sequence[Flowable], *, align: str = "LEFT", width: float = CONTENT_WIDTH
+) -> Table:
+    """``flowables`` kept on one page: moved whole to the next page when they do not fit.
+
+    For short blocks (a closing sentence and a signature), never taller than a page. Unlike
+    ReportLab's ``KeepTogether``, it can be nested (a ``KeepTogether`` inside another one
+    always breaks the page) and costs a single layout pass. ``align`` (``"LEFT"``,
+    ``"RIGHT"``, ``"CENTER"``) places the flowables narrower than ``width``.
+    """
+    return Table(
+        [[list(flowables)]],
+        colWidths=[width],
+        hAlign="LEFT",
+        style=TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), SANS, _CELL_SIZE),
+                ("ALIGN", (0, 0), (-1, -1), align),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+    )
 
 
 def orientation_switch(landscape_pages: bool) -> list[Flowable]:
@@ -566,19 +609,25 @@ def _letterhead_lines(head: Letterhead) -> list[_Line]:
     return lines
 
 
-def _letterhead_height(head: Letterhead, has_logo: bool) -> float:
-    text_height = sum(line.gap for line in _letterhead_lines(head)) + 4
+def _letterhead_height(lines: Sequence[_Line], has_logo: bool) -> float:
+    text_height = sum(line.gap for line in lines) + 4
     return max(text_height, _LOGO_BOX[1] + 14 if has_logo else 0.0)
 
 
-def load_logo(logo_path: Path | None) -> ImageReader | None:
-    """The service logo ready to draw, or ``None`` (no path, missing file, SVG, unreadable).
+def load_logo(logo_path: Path | None, logo_png: bytes | None = None) -> ImageReader | None:
+    """The service logo ready to draw, or ``None`` (nothing given, missing file, SVG, unreadable).
+
+    ``logo_path`` wins when given; otherwise ``logo_png``, the logo's bytes (PNG or JPEG)
+    as stored in the service's settings. A logo is decoded once per distinct content and
+    kept (a batch of 500 documents decodes it once); a large image is scaled down to the
+    printed size at 300 dpi. A logo that cannot be read is logged, never raised: the
+    letterhead then prints as text only.
 
     SVG is not drawn: ReportLab cannot render it without an extra dependency, and the
     letterhead reads well as text only.
     """
     if logo_path is None:
-        return None
+        return _decoded_logo(bytes(logo_png)) if logo_png else None
     if logo_path.suffix.lower() not in _LOGO_SUFFIXES:
         log.info("logo %s ignored: only PNG and JPEG logos are printed", logo_path)
         return None
@@ -586,22 +635,123 @@ def load_logo(logo_path: Path | None) -> ImageReader | None:
         log.warning("logo %s not found: printing a text-only letterhead", logo_path)
         return None
     try:
-        reader = ImageReader(str(logo_path))
-        reader.getSize()
-    except Exception:  # any decoding error: the letterhead must still print
+        data = logo_path.read_bytes()
+    except OSError:
         log.warning("logo %s unreadable: printing a text-only letterhead", logo_path, exc_info=True)
+        return None
+    return _decoded_logo(data)
+
+
+def letterhead_logo(head: Letterhead) -> ImageReader | None:
+    """The logo of ``head`` (its file, else its stored bytes), see :func:`load_logo`."""
+    return load_logo(head.logo_path, head.logo_png)
+
+
+_LOGO_DPI = 300
+_LOGO_MAX_PIXELS = (round(_LOGO_BOX[0] / 72 * _LOGO_DPI), round(_LOGO_BOX[1] / 72 * _LOGO_DPI))
+_LOGO_MODES = frozenset({"RGB", "RGBA", "L", "LA", "CMYK"})  # what ImageReader embeds as is
+
+
+@lru_cache(maxsize=8)
+def _decoded_logo(data: bytes) -> ImageReader | None:
+    """``data`` decoded, scaled down if needed, its pixels read once (``None``, logged, if
+    it is not a readable PNG or JPEG). Cached by content: bytes are immutable."""
+    from PIL import Image  # ReportLab's own dependency
+
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            if opened.format not in ("PNG", "JPEG"):
+                raise ValueError(f"format {opened.format} is not PNG or JPEG")
+            opened.load()  # a truncated file fails here, not while drawing
+            image: Image.Image = opened
+            if image.width > _LOGO_MAX_PIXELS[0] or image.height > _LOGO_MAX_PIXELS[1]:
+                image = image.copy()
+                image.thumbnail(_LOGO_MAX_PIXELS)
+            if image.mode not in _LOGO_MODES:
+                transparent = "transparency" in image.info or image.mode.endswith("A")
+                image = image.convert("RGBA" if transparent else "RGB")
+            if image is opened and opened.format == "JPEG":
+                reader = _LogoReader(io.BytesIO(data))  # embedded as is, not recompressed
+            else:
+                reader = _LogoReader(image if image is not opened else image.copy())
+        reader.getRGBData()  # decoded now, once: drawing hashes these pixels
+    except Exception:  # any decoding error: the letterhead must still print
+        log.warning("logo unreadable (%d bytes): printing a text-only letterhead", len(data))
         return None
     return reader
 
 
+class _LogoReader(ImageReader):  # type: ignore[misc]  # ReportLab ships no type hints
+    """A decoded logo; its PDF image is encoded once, then copied into each file."""
+
+    pdf_image: _PdfImage | None = None
+
+
+@dataclass(frozen=True)
+class _PdfImage:
+    """An encoded image XObject (and its transparency mask), ready to add to a PDF."""
+
+    name: str
+    size: tuple[int, int]
+    state: dict[str, Any]
+    mask_name: str = ""
+    mask_state: dict[str, Any] | None = None
+
+
+def _fresh_xobject(state: dict[str, Any]) -> pdfdoc.PDFImageXObject:
+    """A new image object with the encoded ``state``: an object registered in one PDF
+    remembers its name there and cannot be added to another one."""
+    image = pdfdoc.PDFImageXObject.__new__(pdfdoc.PDFImageXObject)
+    image.__dict__.update(state)
+    return image
+
+
+def _encode_logo(logo: _LogoReader) -> _PdfImage:
+    """What :meth:`Canvas.drawImage` does for a new image, done once per logo: hashing and
+    compressing the pixels costs more than laying out a one-page document."""
+    data = logo.getRGBData()
+    mask = logo._dataA  # the alpha channel, if any
+    name = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    if mask:
+        name += hashlib.md5(mask.getRGBData(), usedforsecurity=False).hexdigest()
+    image = pdfdoc.PDFImageXObject(name, logo, mask="auto")
+    smask = image.__dict__.pop("_smask", None)
+    if smask is None:
+        return _PdfImage(name, logo.getSize(), dict(image.__dict__))
+    image.smask = pdfdoc.PDFObjectReference(pdfdoc.xObjectName(smask.name))
+    return _PdfImage(name, logo.getSize(), dict(image.__dict__), smask.name, dict(smask.__dict__))
+
+
+def _draw_logo(canvas: Canvas, logo: ImageReader, box: tuple[float, float, float, float]) -> None:
+    """``logo`` fitted in ``box`` (x, y, width, height), anchored top right."""
+    if not isinstance(logo, _LogoReader):  # not from load_logo: ReportLab's own way
+        canvas.drawImage(logo, *box, preserveAspectRatio=True, anchor="ne", mask="auto")
+        return
+    if logo.pdf_image is None:
+        logo.pdf_image = _encode_logo(logo)
+    encoded = logo.pdf_image
+    doc = canvas._doc
+    if not doc.hasForm(encoded.name):  # first use in this file
+        if encoded.mask_state is not None:
+            doc.addForm(encoded.mask_name, _fresh_xobject(encoded.mask_state))
+        doc.addForm(encoded.name, _fresh_xobject(encoded.state))
+    x, y, width, height, _ = aspectRatioFix(True, "ne", *box, *encoded.size)
+    canvas.saveState()
+    canvas.translate(x, y)
+    canvas.scale(width, height)
+    canvas.doForm(encoded.name)
+    canvas.restoreState()
+
+
 def _draw_letterhead(
-    canvas: Canvas, head: Letterhead, logo: ImageReader | None, reference: str
+    canvas: Canvas, lines: Sequence[_Line], logo: ImageReader | None, reference: str
 ) -> None:
     page_width, page_height = PAGE_SIZE
     top = page_height - MARGIN_TOP
+    right = page_width - MARGIN_X
     canvas.saveState()
     y = top
-    for index, line in enumerate(_letterhead_lines(head)):
+    for index, line in enumerate(lines):
         y -= line.gap
         canvas.setFont(line.font, line.size)
         canvas.setFillColor(line.colour)
@@ -610,20 +760,10 @@ def _draw_letterhead(
             canvas.setStrokeColor(ACCENT)
             canvas.setLineWidth(1.2)
             canvas.line(MARGIN_X, y - 5, MARGIN_X + 16 * mm, y - 5)
-    right = page_width - MARGIN_X
     ref_y = top - 10.5
     if logo is not None:
         box_w, box_h = _LOGO_BOX
-        canvas.drawImage(
-            logo,
-            right - box_w,
-            top - box_h,
-            box_w,
-            box_h,
-            preserveAspectRatio=True,
-            anchor="ne",
-            mask="auto",
-        )
+        _draw_logo(canvas, logo, (right - box_w, top - box_h, box_w, box_h))
         ref_y = top - box_h - 12
     if reference:
         canvas.setFont(SANS, 8.5)
@@ -650,6 +790,27 @@ def _draw_running_header(
     canvas.restoreState()
 
 
+WATERMARK: Color = Color(0.72, 0.11, 0.11, alpha=0.10)
+"""The colour of a page-wide watermark (a light, translucent red)."""
+
+
+def _draw_watermark(canvas: Canvas, page_size: tuple[float, float], text: str) -> None:
+    """``text`` across the page, diagonally, light enough to read the page through it."""
+    page_width, page_height = page_size
+    size = 96.0
+    width = stringWidth(text, SANS_BOLD, size)
+    diagonal = (page_width**2 + page_height**2) ** 0.5
+    if width > 0.8 * diagonal:
+        size *= 0.8 * diagonal / width
+    canvas.saveState()
+    canvas.translate(page_width / 2, page_height / 2)
+    canvas.rotate(math.degrees(math.atan2(page_height, page_width)))
+    canvas.setFillColor(WATERMARK)
+    canvas.setFont(SANS_BOLD, size)
+    canvas.drawCentredString(0, -size * 0.35, text)
+    canvas.restoreState()
+
+
 def _draw_footer(canvas: Canvas, page_size: tuple[float, float], text: str, note: str) -> None:
     page_width = page_size[0]
     centre = page_width / 2
@@ -668,8 +829,12 @@ def _draw_footer(canvas: Canvas, page_size: tuple[float, float], text: str, note
     canvas.restoreState()
 
 
+_PART_ATTRIBUTE = "_spip_part"  # set on the canvas for each page: the index of its document
+
+
 def _numbered_canvas(stamp: PrintStamp, note: str) -> type[Canvas]:
-    """A canvas that holds its pages back until the end, to print "page N sur M" on each."""
+    """A canvas that holds its pages back until the end, to print "page N sur M" on each,
+    N and M counted within the page's own document (see :func:`build_combined_pdf`)."""
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab ships no type hints
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -681,72 +846,154 @@ def _numbered_canvas(stamp: PrintStamp, note: str) -> type[Canvas]:
             self._startPage()
 
         def save(self) -> None:
-            total = len(self._held_pages)
-            for number, state in enumerate(self._held_pages, start=1):
+            parts = [state.get(_PART_ATTRIBUTE, 0) for state in self._held_pages]
+            totals = Counter(parts)
+            numbers: Counter[int] = Counter()
+            for part, state in zip(parts, self._held_pages, strict=True):
+                numbers[part] += 1
                 self.__dict__.update(state)
-                _draw_footer(self, self._pagesize, stamp_text(stamp, number, total), note)
+                text = stamp_text(stamp, numbers[part], totals[part])
+                _draw_footer(self, self._pagesize, text, note)
                 super().showPage()
             super().save()
 
     return NumberedCanvas
 
 
-def build_pdf(
-    story: Sequence[Flowable],
+class Cancelled(Exception):
+    """Raised by a batch build when its ``progress`` callback returned ``False``."""
+
+
+@dataclass(frozen=True)
+class DocumentPart:
+    """One document of a combined PDF (see :func:`build_combined_pdf`).
+
+    Attributes:
+        story: its flowables.
+        title: its title (running header of its pages 2+).
+        reference: printed top right of its first page (``"Attestation n° ..."``).
+        watermark: printed diagonally across each of its pages (``"DUPLICATA"``).
+    """
+
+    story: Sequence[Flowable]
+    title: str
+    reference: str = ""
+    watermark: str = ""
+
+
+class _NextDocument(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
+    """A marker at the end of a document's story: the next document's story is taken
+    from the iterator only there, so a batch lays out and reports progress as it goes."""
+
+
+class _CombinedDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # no type hints
+    """Lays out documents one after the other, each from a new page with the letterhead."""
+
+    def __init__(
+        self,
+        buffer: io.BytesIO,
+        parts: Iterator[DocumentPart],
+        progress: Callable[[int], bool] | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(buffer, **kwargs)
+        self._parts = parts
+        self._progress = progress
+        self._taken = 0
+        self.current = DocumentPart((), "")  # until the first document is taken
+        self.current_index = 0
+
+    def take(self) -> DocumentPart | None:
+        """The next document (``None`` at the end), reported to ``progress``.
+
+        Raises:
+            Cancelled: ``progress`` returned ``False``.
+        """
+        part = next(self._parts, None)
+        if part is None:
+            return None
+        self._taken += 1
+        if self._progress is not None and self._progress(self._taken) is False:
+            raise Cancelled(f"cancelled after {self._taken} document(s)")
+        return part
+
+    def first_story(self) -> list[Flowable]:
+        part = self.take()
+        if part is None:
+            raise ValueError("no document to print")
+        self.current = part
+        return [*part.story, _NextDocument()]
+
+    def filterFlowables(self, flowables: list[Flowable]) -> None:  # ReportLab's name
+        if not isinstance(flowables[0], _NextDocument):
+            return
+        part = self.take()
+        if part is None:
+            flowables[0] = None  # the end: ReportLab discards it
+            return
+        flowables[0:1] = [_StartDocument(part), *part.story, _NextDocument()]
+
+
+class _StartDocument(ActionFlowable):  # type: ignore[misc]  # ReportLab ships no type hints
+    """Ends the current page; the next one is the first page of ``part``, with the letterhead."""
+
+    def __init__(self, part: DocumentPart) -> None:
+        super().__init__()
+        self.part = part
+
+    def apply(self, doc: _CombinedDocTemplate) -> None:
+        doc.handle_nextPageTemplate("first")
+        doc.handle_pageBreak()  # the page ends with the document that drew it...
+        doc.current = self.part  # ...and the next one begins with this document
+        doc.current_index += 1
+
+
+def build_combined_pdf(
+    documents: Iterable[DocumentPart],
     head: Letterhead,
     stamp: PrintStamp,
     *,
     title: str,
-    reference: str = "",
     footer_note: str = "",
     subject: str = "",
+    progress: Callable[[int], bool] | None = None,
 ) -> bytes:
-    """Lay ``story`` out on A4 pages with the letterhead, running header and footer.
+    """Several documents in one PDF file, each printed as if alone.
+
+    Every document starts on a new page with the full letterhead and its own reference,
+    its later pages carry the running header with its own title, and "page N sur M"
+    counts its own pages: a person's attestation taken from a batch reads "page 1 sur 1".
 
     Args:
-        story: the flowables, built with the helpers of this module.
-        head: the issuing service (first-page letterhead, running header, PDF author).
-        stamp: who printed the document and when (every footer).
-        title: the document title (running header of pages 2+, PDF metadata).
-        reference: a short reference printed top right of the first page
-            (``"Certificat n° 2026-0004"``).
-        footer_note: an optional line above the stamp (``"Document confidentiel"``).
+        documents: the documents in print order. An iterator is consumed as the layout
+            goes: a batch can build each story just in time.
+        head: the issuing service (letterhead, running header, PDF author).
+        stamp: who printed the file and when (every footer).
+        title: the file's title (PDF metadata).
+        footer_note: an optional line above the stamp on every page.
         subject: PDF metadata only.
+        progress: called with the number of documents taken so far, as each one is
+            taken from ``documents`` to be laid out; returning ``False`` cancels.
 
     Returns:
         The PDF file's bytes.
+
+    Raises:
+        Cancelled: ``progress`` returned ``False``.
+        ValueError: ``documents`` is empty.
     """
-    register_fonts()
-    logo = load_logo(head.logo_path)
+    _prepare()
+    logo = letterhead_logo(head)
+    lines = _letterhead_lines(head)
     page_height = PAGE_SIZE[1]
-    first_top = page_height - MARGIN_TOP - _letterhead_height(head, logo is not None) - 6 * mm
+    first_top = page_height - MARGIN_TOP - _letterhead_height(lines, logo is not None) - 6 * mm
     following_top = page_height - MARGIN_TOP - _RUNNING_HEADER_HEIGHT
-
-    def frame(frame_id: str, width: float, top: float) -> Frame:
-        return Frame(
-            MARGIN_X,
-            MARGIN_BOTTOM,
-            width,
-            top - MARGIN_BOTTOM,
-            id=frame_id,
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
-        )
-
-    def on_first(canvas: Canvas, doc: BaseDocTemplate) -> None:
-        _draw_letterhead(canvas, head, logo, reference)
-
-    def on_following(size: tuple[float, float]) -> Callable[[Canvas, BaseDocTemplate], None]:
-        def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
-            _draw_running_header(canvas, size, head, title)
-
-        return draw
-
+    landscape_top = LANDSCAPE_PAGE_SIZE[1] - MARGIN_TOP - _RUNNING_HEADER_HEIGHT
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(
+    doc = _CombinedDocTemplate(
         buffer,
+        iter(documents),
+        progress,
         pagesize=PAGE_SIZE,
         leftMargin=MARGIN_X,
         rightMargin=MARGIN_X,
@@ -759,29 +1006,108 @@ def build_pdf(
         lang="fr-FR",
         initialFontName=SANS,  # no stray Helvetica in the file
     )
-    landscape_top = LANDSCAPE_PAGE_SIZE[1] - MARGIN_TOP - _RUNNING_HEADER_HEIGHT
+
+    def current(canvas: Canvas) -> DocumentPart:
+        part = doc.current
+        setattr(canvas, _PART_ATTRIBUTE, doc.current_index)
+        return part
+
+    def on_first(canvas: Canvas, _: BaseDocTemplate) -> None:
+        part = current(canvas)
+        _draw_letterhead(canvas, lines, logo, part.reference)
+
+    def on_following(size: tuple[float, float]) -> Callable[[Canvas, BaseDocTemplate], None]:
+        def draw(canvas: Canvas, _: BaseDocTemplate) -> None:
+            _draw_running_header(canvas, size, head, current(canvas).title)
+
+        return draw
+
+    def on_end(size: tuple[float, float]) -> Callable[[Canvas, BaseDocTemplate], None]:
+        def draw(canvas: Canvas, _: BaseDocTemplate) -> None:
+            part = doc.current
+            if part.watermark:  # over the content, translucent: nothing can hide it
+                _draw_watermark(canvas, size, part.watermark)
+
+        return draw
+
+    def template(
+        name: str,
+        size: tuple[float, float],
+        top: float,
+        on_page: Callable[[Canvas, BaseDocTemplate], None],
+        **kwargs: Any,
+    ) -> PageTemplate:
+        frame = Frame(
+            MARGIN_X,
+            MARGIN_BOTTOM,
+            size[0] - 2 * MARGIN_X,
+            top - MARGIN_BOTTOM,
+            id=name,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        return PageTemplate(
+            name, [frame], onPage=on_page, onPageEnd=on_end(size), pagesize=size, **kwargs
+        )
+
     doc.addPageTemplates(
         [
-            PageTemplate(
-                "first",
-                [frame("first", CONTENT_WIDTH, first_top)],
-                onPage=on_first,
-                pagesize=PAGE_SIZE,
-                autoNextPageTemplate="portrait",
-            ),
-            PageTemplate(
-                "portrait",
-                [frame("portrait", CONTENT_WIDTH, following_top)],
-                onPage=on_following(PAGE_SIZE),
-                pagesize=PAGE_SIZE,
-            ),
-            PageTemplate(
+            template("first", PAGE_SIZE, first_top, on_first, autoNextPageTemplate="portrait"),
+            template("portrait", PAGE_SIZE, following_top, on_following(PAGE_SIZE)),
+            template(
                 "landscape",
-                [frame("landscape", LANDSCAPE_CONTENT_WIDTH, landscape_top)],
-                onPage=on_following(LANDSCAPE_PAGE_SIZE),
-                pagesize=LANDSCAPE_PAGE_SIZE,
+                LANDSCAPE_PAGE_SIZE,
+                landscape_top,
+                on_following(LANDSCAPE_PAGE_SIZE),
             ),
         ]
     )
-    doc.build(list(story), canvasmaker=_numbered_canvas(stamp, footer_note))
+    doc.build(doc.first_story(), canvasmaker=_numbered_canvas(stamp, footer_note))
     return buffer.getvalue()
+
+
+def build_pdf(
+    story: Sequence[Flowable],
+    head: Letterhead,
+    stamp: PrintStamp,
+    *,
+    title: str,
+    reference: str = "",
+    footer_note: str = "",
+    subject: str = "",
+    watermark: str = "",
+) -> bytes:
+    """Lay ``story`` out on A4 pages with the letterhead, running header and footer.
+
+    Args:
+        story: the flowables, built with the helpers of this module.
+        head: the issuing service (first-page letterhead, running header, PDF author).
+        stamp: who printed the document and when (every footer).
+        title: the document title (running header of pages 2+, PDF metadata).
+        reference: a short reference printed top right of the first page
+            (``"Certificat n° 2026-0004"``).
+        footer_note: an optional line above the stamp (``"Document confidentiel"``).
+        subject: PDF metadata only.
+        watermark: an optional word printed diagonally across every page (``"DUPLICATA"``).
+
+    Returns:
+        The PDF file's bytes.
+    """
+    part = DocumentPart(story, title, reference, watermark)
+    return build_combined_pdf(
+        [part], head, stamp, title=title, footer_note=footer_note, subject=subject
+    )
+
+
+@cache
+def _prepare() -> None:
+    """Once per process: fonts registered, and PDF streams written as binary.
+
+    ReportLab's default wraps every compressed stream in ASCII85 (a legacy of 7-bit mail),
+    which makes files a quarter larger and, without ReportLab's C accelerator, costs more
+    time than the whole layout. Every PDF reader reads binary streams.
+    """
+    register_fonts()
+    rl_config.useA85 = 0

@@ -29,9 +29,9 @@ from ..domain.retention import (
     next_certificate_sequence,
 )
 from ..domain.security import Permission
-from ..domain.service_settings import ServiceSettings
 from ..reports import build_purge_certificate
 from .base import Clock, Service, UnitOfWorkSource, UserSession
+from .documents import letterhead_of
 
 #: How many files the review list shows at most by default.
 DUE_PAGE = 500
@@ -40,17 +40,6 @@ _ACTIONS = {
     PurgeAction.PURGE: AuditAction.PURGE,
     PurgeAction.ANONYMISATION: AuditAction.ANONYMISE,
 }
-
-
-def letterhead_of(settings: ServiceSettings) -> Letterhead:
-    """The service's letterhead from its settings (address: one line per line typed)."""
-    lines = tuple(line.strip() for line in settings.address.splitlines() if line.strip())
-    return Letterhead(
-        service_name=settings.service_name,
-        address_lines=lines,
-        city=settings.city.strip(),
-        service_code=settings.service_code.strip(),
-    )
 
 
 def local_time(utc: datetime) -> datetime:
@@ -131,8 +120,10 @@ class RetentionService(Service):
             else:
                 result = store.anonymise(uow.session, ids, self._tables)
                 counts = [(record_label(t), n) for t, n in _known_first(result.anonymised)]
-                counts += [
-                    (f"{record_label(t)} (supprimés)", n) for t, n in _known_first(result.deleted)
+                counts += [  # tables nobody vetted for keeping: their rows go
+                    (f"{record_label(t)} (lignes supprimées)", n)
+                    for t, n in _known_first(result.deleted)
+                    if n
                 ]
             for person_id in ids:
                 self._audit(uow, self._file_event(action, due[person_id], number))

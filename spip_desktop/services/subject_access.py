@@ -27,7 +27,8 @@ from ..domain.labels import FIELD_NAMES
 from ..domain.security import Permission
 from ..reports import build_subject_access
 from .base import Clock, Service, UnitOfWorkSource, UserSession
-from .retention import letterhead_of, local_time
+from .documents import letterhead_of
+from .retention import local_time
 
 #: French titles of the statement's sections, by table.
 SECTION_TITLES: dict[str, str] = {

@@ -6,8 +6,8 @@ before the pages' modules are imported.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -30,6 +30,24 @@ from ..domain.model import (
 from ..domain.retention import RetentionCandidate
 from ..domain.security import Account, AccountDraft, User
 from ..domain.service_settings import ServiceSettings
+from ..domain.stages import (
+    AttendanceChange,
+    AttendanceRecord,
+    AttendanceSheet,
+    AttestationEntry,
+    BatchOutcome,
+    EndKind,
+    Enrolment,
+    EnrolmentDraft,
+    EnrolmentLine,
+    IssuedAttestation,
+    PrintedSheet,
+    Stage,
+    StageDraft,
+    StageQuery,
+    StageType,
+    StageTypeDraft,
+)
 from ..domain.validation import ValidationResult
 
 
@@ -136,4 +154,46 @@ class Backend(Protocol):
     @property
     def subject_access(self) -> SubjectAccessActions: ...
     @property
+    def stages(self) -> StageActions: ...
+    @property
     def database_label(self) -> str: ...
+
+
+class StageActions(Protocol):
+    """What the stage pages need from the stage service (faked in tests)."""
+
+    def now(self) -> datetime: ...
+    def may_see_person_stages(self, referent_id: int | None) -> bool: ...
+    def catalogue(self, include_inactive: bool = False) -> tuple[StageType, ...]: ...
+    def save_type(
+        self, type_id: int | None, version: int, draft: StageTypeDraft, active: bool = True
+    ) -> StageType: ...
+    def list_stages(self, query: StageQuery | None = None) -> tuple[Stage, ...]: ...
+    def get_stage(self, stage_id: int) -> Stage: ...
+    def save_stage(self, stage_id: int | None, version: int, draft: StageDraft) -> Stage: ...
+    def delete_stage(self, stage_id: int, version: int) -> None: ...
+    def enrol(self, draft: EnrolmentDraft) -> Enrolment: ...
+    def end_enrolment(
+        self, enrolment_id: int, version: int, kind: EndKind, day: date, reason: str
+    ) -> Enrolment: ...
+    def remove_enrolment(self, enrolment_id: int, version: int) -> None: ...
+    def stage_enrolments(self, stage_id: int) -> tuple[EnrolmentLine, ...]: ...
+    def person_enrolments(self, person_id: int) -> tuple[EnrolmentLine, ...]: ...
+    def attendance_sheet(self, stage_id: int) -> AttendanceSheet: ...
+    def save_attendance(
+        self, stage_id: int, changes: Sequence[AttendanceChange]
+    ) -> AttendanceSheet: ...
+    def attendance_history(
+        self, enrolment_id: int, session_id: int
+    ) -> tuple[AttendanceRecord, ...]: ...
+    def register(self, stage_id: int | None = None) -> tuple[AttestationEntry, ...]: ...
+    def issue_attestation(self, enrolment_id: int) -> IssuedAttestation: ...
+    def reprint(self, attestation_id: int) -> IssuedAttestation: ...
+    def issue_for_stage(
+        self,
+        stage_id: int,
+        target: Path,
+        combined: bool,
+        on_progress: Callable[[int, int], bool] | None = None,
+    ) -> BatchOutcome: ...
+    def sign_in_sheet(self, session_id: int) -> PrintedSheet: ...

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .persons_page import PersonsPage
     from .reference_page import ReferencePage
     from .sign_in import FirstAdminPage, SignInPage
+    from .stages_page import StagesPage
 
 APP_TITLE = "SPIP Desktop"
 
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
     ready = Signal()
 
     SECTION_PERSONS = "persons"
+    SECTION_STAGES = "stages"
     SECTION_REFERENCE = "reference"
     SECTION_ACCOUNTS = "accounts"
     SECTION_AUDIT = "audit"
@@ -89,6 +91,7 @@ class MainWindow(QMainWindow):
         self.persons_model: PersonListModel | None = None
         self.persons_page: PersonsPage | None = None
         self.reference_page: ReferencePage | None = None
+        self.stages_page: StagesPage | None = None
         self.setWindowTitle(APP_TITLE + (" — base de démonstration" if demo else ""))
         self.resize(1380, 860)
         self.setMinimumSize(1000, 640)
@@ -285,6 +288,7 @@ class MainWindow(QMainWindow):
             self._make_list_tab_permanent()
             self.file_tabs.setCurrentIndex(0)
             self._add_section(self.SECTION_PERSONS, "Personnes suivies", self.file_tabs)
+        self._add_stages_section(user)
         self.reference_page = ReferencePage(
             backend.reference,
             self.prompter,
@@ -306,6 +310,41 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Connecté : {user.display_name}.", 4000)
             self.ready.emit()
         self.watcher.start()
+
+    def _add_stages_section(self, user: User) -> None:
+        """Stages and programmes, for whoever enrols, records attendance or prints."""
+        from .stages_page import StagesPage
+
+        assert self.backend is not None
+        if not any(
+            user.may(p, any_person=True)
+            for p in (Permission.ENROL, Permission.ATTENDANCE, Permission.PRINT)
+        ):
+            return
+        self.stages_page = StagesPage(
+            self.backend.stages,
+            self.backend.persons,
+            self.runner,
+            self.prompter,
+            user,
+            self.preview_pdf,
+            self.documents_dir(),
+            parent=self.stack,  # never a window of its own, even while being built
+        )
+        self.stages_page.open_person_requested.connect(self.open_file)
+        self._add_section(self.SECTION_STAGES, "Stages et programmes", self.stages_page)
+
+    def preview_pdf(self, pdf: bytes, title: str, file_name: str) -> None:
+        """Show a generated PDF to print it, save it or open it in the system viewer."""
+        from .pdf_preview import PdfPreviewDialog
+
+        PdfPreviewDialog.show_pdf(pdf, title, file_name, self.prompter, self)
+
+    def show_stage(self, stage_id: int) -> None:
+        if self.stages_page is None:
+            return
+        self.show_section(self.SECTION_STAGES)
+        self.stages_page.select_stage(stage_id)
 
     def change_password(self, required: bool) -> None:
         """One's own password; when an administrator reset it, nothing else until it is done."""
@@ -401,6 +440,7 @@ class MainWindow(QMainWindow):
                 service,
                 security,
                 self._on_settings_loaded,
+                prompter=self.prompter,
             )
             self._add_section(self.SECTION_SETTINGS, "Paramètres", settings_page)
 
@@ -434,6 +474,7 @@ class MainWindow(QMainWindow):
         self.persons_model = None
         self.persons_page = None
         self.reference_page = None
+        self.stages_page = None
 
     def _on_settings_loaded(self, settings: ServiceSettings) -> None:
         self.service_settings = settings
@@ -488,8 +529,21 @@ class MainWindow(QMainWindow):
         self.screen_lock.unlock()
         self.prompter.held = None  # the previous session's notices are not the next one's
 
+    def _on_stages_changed(self) -> None:
+        if self.stages_page is not None:
+            self.stages_page.refresh()
+
+    def _may_leave_stages(self) -> bool:
+        """Unsaved attendance asks first (save, discard or stay)."""
+        if self.stages_page is None or not self.stages_page.is_dirty():
+            return True
+        self.show_section(self.SECTION_STAGES)
+        return self.stages_page.may_leave()
+
     def _may_leave_files(self) -> bool:
         """Each unsaved file asks first (save, discard or stay), as closing the window does."""
+        if not self._may_leave_stages():
+            return False
         for page in self.file_pages():
             if page.is_dirty():
                 self.show_section(self.SECTION_PERSONS)
@@ -569,6 +623,19 @@ class MainWindow(QMainWindow):
             self.backend.persons, self.prompter, self.reference, self._today, self.user
         )
         page.export_access = self.backend.subject_access.export
+        if self.stages_page is not None:
+            from .person_stages_panel import PersonStagesPanel
+
+            panel = PersonStagesPanel(
+                self.backend.stages,
+                self.prompter,
+                self.preview_pdf,
+                lambda: page.may(Permission.ENROL),
+                lambda: page.may(Permission.PRINT),
+            )
+            panel.show_stage_requested.connect(self.show_stage)
+            panel.changed.connect(self._on_stages_changed)
+            page.attach_stages(panel)
         page.documents_dir = self.documents_dir()
         page.title_changed.connect(lambda title, p=page: self._on_page_title_changed(p, title))
         page.saved.connect(self._on_page_saved)
@@ -660,13 +727,9 @@ class MainWindow(QMainWindow):
                     "cours vous seront proposées à l'enregistrement."
                 )
             return
-        for page in self.file_pages():
-            if page.is_dirty():
-                self.show_section(self.SECTION_PERSONS)
-                self.file_tabs.setCurrentWidget(page)
-                if not page.confirm_leave():
-                    event.ignore()
-                    return
+        if not self._may_leave_files():
+            event.ignore()
+            return
         self.runner.wait()
         self.watcher.stop()
         event.accept()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -40,6 +41,9 @@ from .person_form import PersonForm
 from .prompter import Choice, Prompter
 from .record_model import configure_table
 from .widgets import Badge, Card
+
+if TYPE_CHECKING:
+    from .person_stages_panel import PersonStagesPanel
 
 
 def _bind(
@@ -357,6 +361,7 @@ class PersonFilePage(QWidget):
         self.tabs.addTab(self.measures, "Mesures et obligations")
         self.history = HistoryPanel()
         self.tabs.addTab(self.history, "Historique")
+        self.stages_panel: PersonStagesPanel | None = None
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.set_reference(reference)
 
@@ -438,15 +443,41 @@ class PersonFilePage(QWidget):
         self.history.clear()
         if self.tabs.currentIndex() == history_index:
             self._load_history()
+        self._show_stages(file)
         if not editable:
             self.status_label.setText(
                 "Lecture seule : votre rôle ne permet pas de modifier ce dossier."
             )
         self._on_form_changed()
 
+    def attach_stages(self, panel: PersonStagesPanel) -> None:
+        """Add the *Stages et programmes* tab (before the history)."""
+        self.stages_panel = panel
+        self.tabs.insertTab(self.tabs.indexOf(self.history), panel, "Stages et programmes")
+        panel.changed.connect(self._on_stages_panel_changed)
+        self._show_stages(self._file)
+
+    def _show_stages(self, file: PersonFile | None) -> None:
+        panel = self.stages_panel
+        if panel is None:
+            return
+        visible = file is not None and any(
+            self.may(p) for p in (Permission.PERSON_DETAILS, Permission.ENROL, Permission.PRINT)
+        )
+        self.tabs.setTabVisible(self.tabs.indexOf(panel), visible)
+        panel.set_file(file if visible else None)
+        if visible and self.tabs.currentWidget() is panel:
+            panel.reload()
+
+    def _on_stages_panel_changed(self) -> None:
+        if self.tabs.currentWidget() is self.history:
+            self._load_history()
+
     def _on_tabs_current_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.history:
             self._load_history()
+        elif self.stages_panel is not None and self.tabs.widget(index) is self.stages_panel:
+            self.stages_panel.reload()
 
     def _load_history(self) -> None:
         if self._file is None:

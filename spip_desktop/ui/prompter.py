@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 
@@ -91,3 +92,31 @@ class Prompter:
             return None
         name = QFileDialog.getExistingDirectory(self.parent, title, str(directory))
         return Path(name) if name else None
+
+    def choose_save_file(self, title: str, suggested_name: str, filter: str) -> Path | None:
+        """Where to save a file, or ``None`` when the user cancels (or the screen is locked).
+
+        ``filter`` is a Qt name filter, e.g. ``"Documents PDF (*.pdf)"``; the dialog opens in the
+        user's documents folder with ``suggested_name`` filled in, and asks before overwriting.
+        """
+        if self.held is not None:
+            return None
+        suggested = Path(suggested_name)
+        if not suggested.is_absolute():
+            documents = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.DocumentsLocation
+            )
+            suggested = Path(documents or Path.home()) / suggested
+        dialog = QFileDialog(self.parent, title, str(suggested.parent), filter)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.selectFile(suggested.name)
+        # "Documents PDF (*.pdf)": a name typed without extension gets ".pdf".
+        suffix = filter.partition("*.")[2].split(")")[0].split(" ")[0]
+        if suffix and suffix != "*":
+            dialog.setDefaultSuffix(suffix)
+        try:
+            if not dialog.exec() or not dialog.selectedFiles():
+                return None
+            return Path(dialog.selectedFiles()[0])
+        finally:
+            dialog.deleteLater()

@@ -34,6 +34,9 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         self._records = list(records)
         self.endResetModel()
 
+    def records(self) -> list[T]:
+        return list(self._records)
+
     def record_at(self, row: int) -> T | None:
         return self._records[row] if 0 <= row < len(self._records) else None
 

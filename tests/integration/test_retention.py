@@ -23,7 +23,7 @@ from spip_desktop.domain.model import MeasureDraft, ObligationDraft, PersonQuery
 from spip_desktop.domain.retention import NotDue
 from spip_desktop.domain.security import Role
 from spip_desktop.domain.text import fold
-from spip_desktop.services.retention import RetentionService
+from spip_desktop.services.retention import RetentionService, record_label
 from spip_desktop.services.subject_access import SubjectAccessService
 from tests.conftest import MANAGER, Reference, fixed_today, person_draft, sign_in_as
 from tests.integration.test_subject_access import insert_linked_rows, linked_table_names
@@ -235,7 +235,7 @@ def test_purge_removes_every_row_of_every_person_table_and_nothing_else(
         "Mesures": 2,
         "Obligations": 3,
         **{
-            name: removed[name]
+            record_label(name): removed[name]
             for name in linked_table_names() - {"person", "measure", "obligation"}
         },
     }

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime
+import zlib
+from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, Table, insert, select
+from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, Table, Time, insert, select
 
 from spip_desktop.bootstrap import Services
 from spip_desktop.db.audit import verify
@@ -21,6 +22,7 @@ from spip_desktop.domain.enums import MeasureType, ObligationType
 from spip_desktop.domain.errors import NotFound, PermissionDenied
 from spip_desktop.domain.model import MeasureDraft, ObligationDraft
 from spip_desktop.domain.security import Role
+from spip_desktop.domain.stages import SessionDraft, StageDraft
 from spip_desktop.services.subject_access import SubjectAccessService
 from tests.conftest import MANAGER, Reference, fixed_today, person_draft, sign_in_as
 
@@ -50,13 +52,42 @@ def _sample(table: Table, column: Any, tag: str) -> Any:
         return True
     if isinstance(kind, DateTime):
         return datetime(2015, 6, 1, 9, 30)
+    if isinstance(kind, Time):
+        return time(9, 30)
     if isinstance(kind, Date):
         return date(2015, 6, 1)
     if isinstance(kind, Integer | Numeric):
-        return 7
+        return zlib.crc32(f"{tag} {table.name}.{column.name}".encode()) % 10_000  # distinct
     text = f"Élément {tag} {table.name}.{column.name}"
     length = getattr(kind, "length", None)
     return text[:length] if length else text
+
+
+def _reference_row(connection: Any, table: Table, tag: str) -> dict[str, Any]:
+    """A row of a table that is not person data (a stage, a catalogue entry), made up."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        if column.primary_key and column.autoincrement in (True, "auto"):
+            continue
+        if column.foreign_keys:
+            target = next(iter(column.foreign_keys)).column
+            if column.nullable:
+                values[column.name] = None
+                continue
+            found = connection.execute(select(target).limit(1)).scalar()
+            values[column.name] = (
+                found
+                if found is not None
+                else _reference_row(connection, target.table, tag)[target.name]
+            )
+            continue
+        values[column.name] = _sample(table, column, tag)
+    result = connection.execute(insert(table).values(**values))
+    for key_column, key in zip(
+        table.primary_key.columns, result.inserted_primary_key or (), strict=True
+    ):
+        values[key_column.name] = key
+    return values
 
 
 def insert_linked_rows(services: Services, person_id: int, tag: str) -> dict[str, dict[str, Any]]:
@@ -80,12 +111,15 @@ def insert_linked_rows(services: Services, person_id: int, tag: str) -> dict[str
                     continue  # the database numbers it
                 if column.foreign_keys:
                     target = next(iter(column.foreign_keys)).column
+                    if target.table is table and column.nullable:
+                        values[column.name] = None  # a link within the table (a correction)
+                        continue
                     if target.table.name in inserted:
                         values[column.name] = inserted[target.table.name][target.name]
                         continue
                     existing = connection.execute(select(target).limit(1)).scalar()
                     if existing is None and not column.nullable:
-                        pytest.fail(f"{table.name}.{column.name}: add a {target.table.name} row")
+                        existing = _reference_row(connection, target.table, tag)[target.name]
                     values[column.name] = existing
                     continue
                 values[column.name] = _sample(table, column, tag)
@@ -148,6 +182,14 @@ def person_id(services: Services, reference: Reference) -> int:
     )
     services.persons.add_measure(file.person.id, MEASURE)
     services.persons.get_file(file.person.id)  # a consultation, recorded
+    citizenship = services.stages.catalogue()[0]
+    services.stages.save_stage(  # a stage to enrol in (the stage itself is not person data)
+        None,
+        0,
+        StageDraft(
+            type_id=citizenship.id, sessions=(SessionDraft(date(2025, 3, 3), time(9), time(12)),)
+        ),
+    )
     return file.person.id
 
 

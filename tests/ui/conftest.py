@@ -53,6 +53,12 @@ class FakePrompter(Prompter):
         assert isinstance(answer, Choice)
         return answer
 
+    def choose_save_file(self, title: str, suggested_name: str, filter: str) -> Path | None:
+        self.asked.append((title, suggested_name))
+        answer = self._next(None)
+        assert answer is None or isinstance(answer, Path)
+        return answer
+
 
 @pytest.fixture
 def prompter() -> FakePrompter:

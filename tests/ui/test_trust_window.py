@@ -121,7 +121,11 @@ def test_a_wrong_password_says_so_and_the_right_one_opens_the_workspace(
     assert page.password_edit.text() == ""  # never left in the field
     sign_in(window, "E.Lefevre", PASSWORD)
     assert window.screens.currentWidget() is window.workspace
-    assert sections(window) == ["Personnes suivies", "Référentiel du service"]
+    assert sections(window) == [
+        "Personnes suivies",
+        "Stages et programmes",
+        "Référentiel du service",
+    ]
     assert "Élodie LEFÈVRE" in window.user_label.text()
 
 

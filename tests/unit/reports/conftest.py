@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -50,3 +51,39 @@ def head() -> Letterhead:
 @pytest.fixture
 def stamp() -> PrintStamp:
     return PrintStamp(datetime(2026, 11, 27, 14, 5), "Élodie LEFÈVRE")
+
+
+def image_bytes(
+    image_format: str = "PNG", mode: str = "RGB", size: tuple[int, int] = (120, 60)
+) -> bytes:
+    """A small logo as stored in the service's settings (PNG or JPEG bytes)."""
+    from PIL import Image
+
+    colour = (31, 58, 95, 128) if mode == "RGBA" else (31, 58, 95)
+    buffer = io.BytesIO()
+    Image.new(mode, size, colour).save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def image_numbers(pdf: bytes) -> set[int]:
+    """The object numbers of the distinct images a PDF holds (inside forms too)."""
+    found: set[int] = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        found |= _image_numbers(page["/Resources"])
+    return found
+
+
+def draws_xobjects(pdf: bytes) -> list[bool]:
+    """For each page, whether its content draws an XObject (an image or a form)."""
+    return [b" Do" in page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _image_numbers(resources: Any) -> set[int]:
+    found: set[int] = set()
+    for ref in resources.get("/XObject", {}).values():
+        xobject = ref.get_object()
+        if xobject["/Subtype"] == "/Image":
+            found.add(ref.idnum)
+        elif "/Resources" in xobject:
+            found |= _image_numbers(xobject["/Resources"])
+    return found
