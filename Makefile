@@ -48,10 +48,12 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/trust.py
+	$(BIN)/python bench/stages.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/run.py --quick
 	$(BIN)/python bench/trust.py --quick
+	$(BIN)/python bench/stages.py --quick
 
 ## Screens rendered offscreen on demo data into docs/screenshots/.
 screenshots: $(STAMP)

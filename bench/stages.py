@@ -25,7 +25,9 @@ Scenarios:
    stage, enrolments and attendance created through the services): numbers registered,
    PDF built, file written; then the same batch through the real ``StagesPage.run_batch``
    (real ``TaskRunner`` thread pool, ``QProgressDialog``), offscreen, with a 10 ms
-   heartbeat ``QTimer`` on the GUI thread; and the cancel button's latency.
+   heartbeat ``QTimer`` on the GUI thread (the page is given the real ``StageService``
+   behind a pass-through that notes when progress is reported); and the Annuler
+   button's latency, clicked while the numbers are registered and during the layout.
 """
 
 from __future__ import annotations
@@ -801,10 +803,12 @@ def bench_gui(base: Base, work: Path, runs: int) -> Gui:
             self.said.append((title, "ERREUR " + text, time.perf_counter()))
 
     def spin(until: Callable[[], bool], timeout: float = 300) -> None:
-        """Sleep in Qt's event loop until ``until()``: timers fire on time meanwhile."""
+        """Sleep in Qt's event loop until ``until()``: timers fire on time meanwhile. The
+        times measured come from the callbacks themselves: a slow poll is precise enough,
+        and leaves the worker thread the interpreter lock (it competes with the GUI's)."""
         loop = QEventLoop()
         poll = QTimer()
-        poll.setInterval(5)
+        poll.setInterval(50)
         poll.timeout.connect(lambda: until() and loop.quit())
         poll.start()
         QTimer.singleShot(int(timeout * 1000), loop.quit)
@@ -814,8 +818,9 @@ def bench_gui(base: Base, work: Path, runs: int) -> Gui:
             raise TimeoutError("the window did not get there")
 
     def pause(seconds: float) -> None:
-        end = time.perf_counter() + seconds
-        spin(lambda: time.perf_counter() >= end)
+        loop = QEventLoop()
+        QTimer.singleShot(max(0, round(seconds * 1000)), loop.quit)
+        loop.exec()
 
     app = make_application([])
     services = open_base(base.path)
@@ -852,7 +857,7 @@ def bench_gui(base: Base, work: Path, runs: int) -> Gui:
             seen.setdefault("dialog", time.perf_counter())
 
     watcher = QTimer()
-    watcher.setInterval(20)
+    watcher.setInterval(50)
     watcher.timeout.connect(watch_dialog)
     watcher.start()
 

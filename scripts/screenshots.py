@@ -97,16 +97,15 @@ def main() -> int:
     conflict = services.persons.conflict_details(second.file.person.id)  # type: ignore[union-attr]
     assert second.file is not None
     mine = replace(second.file.person.draft, phone="06 12 34 56 78", city="Talence")
-    theirs = replace(
-        second.file,
-        person=replace(second.file.person, draft=replace(second.file.person.draft, city="Pessac")),
-    )
+    theirs = replace(second.file.person.draft, city="Pessac")
     conflict_dialog = ConflictDialog(
         conflict, second.file.person.draft, mine, theirs, window, window.reference
     )
     conflict_dialog.show()
     shot(conflict_dialog, "09-conflit")
     conflict_dialog.hide()
+
+    stage_screens(window, services, prompter, shot, args.out)
 
     new_page.form.edits["surname"].setText("Brouillon")
     window.file_tabs.setCurrentWidget(new_page)
@@ -134,6 +133,120 @@ def main() -> int:
     services.close()
     app.quit()
     return 0
+
+
+def stage_screens(window, services, prompter, shot, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """Stages and programmes: grid, planning, enrolment, people, file tab, documents."""
+    import subprocess
+    import time
+
+    from PySide6.QtPdf import QPdfDocument
+    from PySide6.QtWidgets import QApplication
+
+    from spip_desktop.domain.stages import AttendanceCode, EnrolmentStatus, StagePhase
+    from spip_desktop.ui.catalogue_dialog import CatalogueDialog
+    from spip_desktop.ui.enrol_dialog import EnrolDialog
+    from spip_desktop.ui.pdf_preview import PdfPreviewDialog
+    from spip_desktop.ui.stage_dialog import StageDialog
+
+    page = window.stages_page
+    now = services.stages.now()
+    stages = services.stages.list_stages()
+    running = next(s for s in stages if s.phase(now) is StagePhase.RUNNING)
+    window.show_section(window.SECTION_STAGES)
+    page.select_stage(running.id)
+    grid = page.grid
+    model = grid.model
+    sheet = page.detail.sheet
+    empty_column = next(
+        column
+        for column, session in enumerate(sheet.stage.sessions, start=1)
+        if session.has_started(now)
+        and not any(sheet.record(e.id, session.id) for e in sheet.enrolments)
+    )
+    codes = [AttendanceCode.PRESENT, AttendanceCode.PRESENT, AttendanceCode.LATE]
+    for row, code in enumerate(codes):
+        model.set_code(row, empty_column, code)
+    grid.set_current_cell(len(codes), empty_column)
+    shot(window, "16-stage-presences")
+    model.discard_changes()
+
+    dialog = StageDialog(running.draft, page.types, running.enrolled, prompter, window)
+    dialog.show()
+    shot(dialog, "17-stage-planification")
+    dialog.hide()
+
+    upcoming = next(s for s in stages if s.phase(now) is StagePhase.UPCOMING)
+    enrol = EnrolDialog.for_stage(upcoming, page.search_people, now.date(), set(), prompter, window)
+    enrol.show()
+    assert enrol.search_edit is not None
+    enrol.search_edit.setText("mar")
+    shot(enrol, "18-inscription")
+    enrol.hide()
+
+    validated = None
+    for stage in stages:
+        if stage.phase(now) is not StagePhase.DONE:
+            continue
+        lines = services.stages.stage_enrolments(stage.id)
+        validated = next((x for x in lines if x.progress.status is EnrolmentStatus.VALIDE), None)
+        if validated is not None:
+            break
+    assert validated is not None
+    page.select_stage(validated.stage.id)
+    issued = services.stages.issue_attestation(validated.enrolment.id)
+    page.load_detail(validated.stage.id)
+    page.detail_tabs.setCurrentIndex(1)
+    shot(window, "19-stage-inscrits")
+
+    file_page = window.open_file(validated.enrolment.person.id)
+    assert file_page is not None and file_page.stages_panel is not None
+    file_page.tabs.setCurrentWidget(file_page.stages_panel)
+    shot(window, "20-dossier-stages")
+
+    preview = PdfPreviewDialog(
+        issued.pdf, f"Attestation {issued.number}", issued.file_name, prompter, window
+    )
+    preview.resize(900, 1000)
+    preview.show()
+    document = preview.findChild(QPdfDocument)
+    for _ in range(60):  # QPdfView renders the page on another thread: let it finish
+        QApplication.processEvents()
+        time.sleep(0.05)
+        if document is not None and document.status() != QPdfDocument.Status.Ready:
+            continue
+    shot(preview, "21-apercu-attestation")
+    preview.hide()
+
+    sheet_pdf = services.stages.sign_in_sheet(validated.stage.sessions[0].id).pdf
+    for name, pdf in (("22-attestation", issued.pdf), ("23-emargement", sheet_pdf)):
+        source = out / f"{name}.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "80",
+                "-png",
+                "-singlefile",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(source),
+                str(out / name),
+            ],
+            check=True,
+        )
+        source.unlink()
+        print(out / f"{name}.png")
+
+    catalogue = CatalogueDialog(services.stages, prompter, window)
+    catalogue.show()
+    shot(catalogue, "24-catalogue")
+    catalogue.hide()
+    window.file_tabs.removeTab(window.file_tabs.indexOf(file_page))
+    window.show_section(window.SECTION_PERSONS)
 
 
 if __name__ == "__main__":

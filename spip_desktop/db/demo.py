@@ -592,12 +592,22 @@ def add_demo_accounts(connection: Connection, hash_password: Callable[[str], str
 
 
 def add_demo_settings(connection: Connection) -> None:
-    """A fictitious service identity, so that documents print a plausible letterhead."""
+    """A fictitious service identity, so that documents print a plausible letterhead
+    (signed by the director the demonstration's DPIP account stands for)."""
+    director = connection.execute(
+        select(m.AgentRow.given_name, m.AgentRow.surname)
+        .where(m.AgentRow.role == AgentRole.DPIP)
+        .order_by(m.AgentRow.id)
+        .limit(1)
+    ).first()
+    signatory = f"{director.given_name} {director.surname.upper()}" if director else ""
     settings = ServiceSettings(
         service_name="SPIP de la Gironde (démonstration)",
         service_code="33",
-        address="12 rue de l'Exemple, 33000 Bordeaux",
+        address="12 rue de l'Exemple\n33000 Bordeaux",
         city="Bordeaux",
+        signatory_name=signatory,
+        signatory_role="La directrice fonctionnelle du service",
     )
     connection.execute(
         insert(m.SettingRow), [{"key": k, "value": v} for k, v in settings.to_strings().items()]

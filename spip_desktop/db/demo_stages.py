@@ -333,6 +333,7 @@ class Candidate:
     """A person who may be enrolled, and who enrols them (their referent, by name)."""
 
     person_id: int
+    referent_id: int | None
     referent: str
 
 
@@ -462,7 +463,7 @@ def read_inputs(connection: Connection, seed: int) -> StageInputs:
     cpip, secretariat, dpip, cpip_agent = _officers(connection)
 
     def candidate(person_id: int, referent_id: int | None) -> Candidate:
-        return Candidate(person_id, names.get(referent_id or 0, secretariat.name))
+        return Candidate(person_id, referent_id, names.get(referent_id or 0, secretariat.name))
 
     low, high = connection.execute(select(func.min(m.PersonRow.id), func.max(m.PersonRow.id))).one()
     people: list[Candidate] = []
@@ -484,13 +485,8 @@ def read_inputs(connection: Connection, seed: int) -> StageInputs:
                 )
             people = [candidate(i, found[i]) for i in ids if i in found]
             eligible = round(len(people) * span / SAMPLE_IDS)
-    caseload: list[Candidate] = []
-    if cpip_agent is not None:
-        rows = connection.execute(
-            _eligible(m.PersonRow.referent_id == cpip_agent).order_by(m.PersonRow.id).limit(200)
-        ).all()
-        caseload = [candidate(r.id, r.referent_id) for r in rows]
-        rnd.shuffle(caseload)
+    # A 24th of the sample or so: a few dozen people, enough for the stages.
+    caseload = [p for p in people if cpip_agent is not None and p.referent_id == cpip_agent]
     return StageInputs(types, tuple(people), tuple(caseload), eligible, cpip, secretariat, dpip)
 
 

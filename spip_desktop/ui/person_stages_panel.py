@@ -8,7 +8,6 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -23,7 +22,7 @@ from ..domain.stages import EnrolmentLine, IssuedAttestation, StagePhase
 from .backend import StageActions
 from .prompter import Prompter
 from .record_model import Column, RecordTableModel, configure_table
-from .stages_page import Preview, attestation_label, stage_dates
+from .stages_page import Preview, attestation_label, fit_columns, stage_dates
 
 COLUMNS: list[Column[EnrolmentLine]] = [
     Column("Stage ou action", lambda x: x.stage.display_title),
@@ -65,7 +64,7 @@ class PersonStagesPanel(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         configure_table(self.table)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        fit_columns(self.table, stretch=0)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.message_label = QLabel()
         self.message_label.setObjectName("pageIntro")
@@ -107,8 +106,6 @@ class PersonStagesPanel(QWidget):
             self.message_label.setText(error.message)
             return
         self.model.set_records(lines)
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.message_label.setText(
             "Aucune inscription à un stage ou à un programme."
             if not lines

@@ -50,7 +50,8 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         if not index.isValid() or not (0 <= index.row() < len(self._records)):
             return None
         record = self._records[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            # the tooltip gives the whole text of a cell too narrow for it
             return self._columns[index.column()].value(record)
         if role == Qt.ItemDataRole.ForegroundRole and not getattr(record, "active", True):
             return INACTIVE_COLOR

@@ -76,6 +76,14 @@ def places(stage: Stage) -> str:
     return f"{stage.enrolled} / {capacity}" if capacity is not None else str(stage.enrolled)
 
 
+def fit_columns(table: QTableView, stretch: int) -> None:
+    """Every column as wide as its content, and ``stretch`` taking the rest (elided)."""
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
 def agreed(count: int, noun: str, participle: str) -> str:
     """``1 attestation délivrée``, ``3 attestations délivrées`` (French agreement)."""
     ending = "s" if abs(count) >= 2 else ""
@@ -90,19 +98,21 @@ def free_places(count: int) -> str:
 def attestation_label(entries: Sequence[AttestationEntry]) -> str:
     if not entries:
         return ""
-    latest = entries[0]
-    return f"{latest.number} ({format_date(latest.issued_at.date())})"
+    return entries[0].number
+
+
+def first_day(stage: Stage) -> str:
+    return format_date(stage.first_day, "Sans séance")
 
 
 STAGE_COLUMNS: list[Column[Stage]] = [
-    Column("Dates", stage_dates),
+    Column("Début", first_day),
     Column("Stage ou action", lambda s: s.display_title),
     Column("Inscrits", places),
 ]
 
 ENROLMENT_COLUMNS: list[Column[EnrolmentLine]] = [
     Column("Personne", lambda x: x.enrolment.person.display_name),
-    Column("N° de dossier", lambda x: x.enrolment.person.file_number),
     Column("Cadre", lambda x: x.enrolment.cadre.short_label),
     Column("Date limite", lambda x: format_date(x.enrolment.deadline, "—")),
     Column("Statut", lambda x: x.progress.status.label),
@@ -243,10 +253,14 @@ class StagesPage(QWidget):
             self.phase_combo.addItem(phase.label, phase)
         self.type_combo = QComboBox()
         self.type_combo.addItem("Tous les types", None)
-        self.type_combo.setMinimumWidth(220)
+        self.type_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.type_combo.setMinimumContentsLength(28)
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Rechercher (libellé, lieu, organisateur)")
         self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMinimumWidth(240)
         self.catalogue_button = QPushButton("Catalogue…")
         self.new_button = QPushButton("Planifier un stage…")
         self.new_button.setObjectName("primaryButton")
@@ -277,7 +291,7 @@ class StagesPage(QWidget):
         # -- detail ------------------------------------------------------------------
         self.detail_card = Card()
         self.title_label = QLabel()
-        self.title_label.setObjectName("cardTitle")
+        self.title_label.setObjectName("sectionTitle")
         self.title_label.setWordWrap(True)
         self.facts_label = QLabel()
         self.facts_label.setObjectName("cardFacts")
@@ -285,9 +299,14 @@ class StagesPage(QWidget):
         self.facts_label.setTextFormat(Qt.TextFormat.PlainText)
         self.edit_button = QPushButton("Modifier…")
         self.delete_button = QPushButton("Supprimer")
-        self.enrol_button = QPushButton("Inscrire une personne…")
-        self.sheet_button = QPushButton("Feuille d'émargement…")
-        self.batch_button = QPushButton("Attestations du stage…")
+        self.enrol_button = QPushButton("Inscrire…")
+        self.enrol_button.setToolTip("Inscrire une personne à ce stage")
+        self.sheet_button = QPushButton("Émargement…")
+        self.sheet_button.setToolTip("Imprimer la feuille d'émargement d'une séance")
+        self.batch_button = QPushButton("Attestations…")
+        self.batch_button.setToolTip(
+            "Produire les attestations de toutes les personnes qui ont suivi au moins une séance"
+        )
         actions = QHBoxLayout()
         for button in (
             self.edit_button,
@@ -320,9 +339,7 @@ class StagesPage(QWidget):
         self.enrolment_table = QTableView()
         self.enrolment_table.setModel(self.enrolment_model)
         configure_table(self.enrolment_table)
-        self.enrolment_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch
-        )
+        fit_columns(self.enrolment_table, stretch=0)
         self.enrolment_table.doubleClicked.connect(self._on_enrolment_table_double_clicked)
         self.attest_button = QPushButton("Attestation…")
         self.end_button = QPushButton("Abandon ou exclusion…")
@@ -348,9 +365,7 @@ class StagesPage(QWidget):
         self.register_table = QTableView()
         self.register_table.setModel(self.register_model)
         configure_table(self.register_table)
-        self.register_table.horizontalHeader().setSectionResizeMode(
-            1, QHeaderView.ResizeMode.Stretch
-        )
+        fit_columns(self.register_table, stretch=1)
         self.reprint_button = QPushButton("Réimprimer (duplicata)…")
         register_actions = QHBoxLayout()
         register_actions.addWidget(self.reprint_button)
@@ -382,9 +397,9 @@ class StagesPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 5)
-        splitter.setSizes([420, 1000])
+        left.setMinimumWidth(420)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)
@@ -409,6 +424,7 @@ class StagesPage(QWidget):
         self.grid.save_requested.connect(self.save_grid)
         self.grid.history_requested.connect(self.show_history)
         self.grid.dirty_changed.connect(self._on_grid_dirty_changed)
+        self.grid.model.pending_changed.connect(self._update_grid_status)
         self.attest_button.clicked.connect(self.print_attestation)
         self.end_button.clicked.connect(self.end_enrolment)
         self.remove_button.clicked.connect(self.remove_enrolment)
@@ -475,7 +491,6 @@ class StagesPage(QWidget):
         self.stage_model.set_records(stages)
         self.stage_table.selectionModel().blockSignals(False)
         self.count_label.setText(plural(len(stages), "stage"))
-        self.stage_table.resizeColumnToContents(0)
         rows = [i for i, s in enumerate(stages) if s.id == keep]
         if rows:
             self.stage_table.selectionModel().blockSignals(True)
@@ -559,12 +574,7 @@ class StagesPage(QWidget):
         self.facts_label.setText(" · ".join(facts))
         self.grid.load(detail.sheet, detail.now, keep_pending=keep_pending)
         self.enrolment_model.set_records(detail.lines)
-        self.enrolment_table.resizeColumnsToContents()
-        self.enrolment_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch
-        )
         self.register_model.set_records(detail.register)
-        self.register_table.resizeColumnsToContents()
         self.delete_button.setEnabled(not detail.lines)
         self._update_grid_status()
 
@@ -573,13 +583,11 @@ class StagesPage(QWidget):
         self.dirty_changed.emit(dirty)
 
     def _update_grid_status(self) -> None:
+        """The save button follows the unsaved codes (the grid itself counts them)."""
         pending = self.grid.model.pending_count()
         self.save_grid_button.setEnabled(pending > 0)
-        self.grid_status.setText(
-            f"{plural(pending, 'présence')} non {agreed(pending, '', 'enregistrée').strip()}"
-            if pending
-            else ""
-        )
+        if pending:
+            self.grid_status.clear()  # the last "saved" message no longer holds
 
     def is_dirty(self) -> bool:
         return self.grid.model.is_dirty()
