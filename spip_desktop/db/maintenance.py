@@ -11,6 +11,8 @@ rows loaded with the triggers off would let orphans in.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, Engine, ForeignKeyConstraint, Table, and_, select
 from sqlalchemy.exc import DBAPIError
 
@@ -73,8 +75,10 @@ def foreign_key_problems(engine: Engine) -> list[str]:
 
 def _orphans(connection: Connection, table: Table, constraint: ForeignKeyConstraint) -> list[str]:
     """The rows of ``table`` whose ``constraint`` points at no row (by an outer join)."""
-    parent = constraint.referred_table
-    pairs = [(element.parent, element.column) for element in constraint.elements]
+    parent: Any = constraint.referred_table
+    if parent is table:  # a link within the table (a superseded attendance record)
+        parent = table.alias("referred")
+    pairs = [(element.parent, parent.c[element.column.name]) for element in constraint.elements]
     joined = table.outerjoin(parent, and_(*(child == referred for child, referred in pairs)))
     stmt = (
         select(table.c.id if "id" in table.c else pairs[0][0])
@@ -84,7 +88,8 @@ def _orphans(connection: Connection, table: Table, constraint: ForeignKeyConstra
         .limit(ORPHANS_SHOWN)
     )
     return [
-        f"table {table.name}, ligne {row_id} : référence absente dans {parent.name}"
+        f"table {table.name}, ligne {row_id} : référence absente dans "
+        f"{constraint.referred_table.name}"
         for row_id in connection.scalars(stmt)
     ]
 

@@ -67,10 +67,10 @@ from ..domain.stages import (
 )
 from ..domain.text import fold
 from ..domain.validation import ValidationResult
-from ..reports import build_attestation, build_attestations, build_sign_in_sheet
-from ..reports.layout import Cancelled
+from ..reports import build_attestation, build_sign_in_sheet
 from .base import Clock, Service, UnitOfWorkSource, UserSession
 from .documents import letterhead_of, local_now
+from .rendering import render_batch
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,8 @@ ENROLMENT_GONE = "Cette inscription n'existe plus : elle a peut-être été annu
 NOTHING_ATTENDED = (
     "{name} n'a suivi aucune séance de ce stage : il n'y a pas de présence à attester."
 )
+#: ``_issue`` finds the enrolment's latest attestation itself.
+LOOK_UP = object()
 #: Attempts at allocating an attestation number when another workstation took it first.
 NUMBER_ATTEMPTS = 5
 
@@ -727,14 +729,19 @@ class StageService(Service):
         document: AttestationDocument,
         settings: ServiceSettings,
         sequence: int,
+        previous: Any = LOOK_UP,
     ) -> tuple[int, AttestationDocument, bool]:
         """Register ``document`` under a new number, or find the same one already issued.
 
-        Returns the register id, the document as printed, and whether it is a duplicata.
+        ``previous`` is the enrolment's latest register row when the caller has it
+        (``None``: there is none). Returns the register id, the document as printed,
+        and whether it is a duplicata.
         """
-        previous = uow.stages.attestations_of_enrolment(enrolment.id)  # newest first
-        if previous:
-            row = previous[0][0]
+        if previous is LOOK_UP:
+            rows = uow.stages.attestations_of_enrolment(enrolment.id)  # newest first
+            previous = rows[0][0] if rows else None
+        if previous is not None:
+            row = previous
             issued = AttestationDocument.from_json(row.document)
             if replace(issued, number="", issued_on=document.issued_on) == document:
                 uow.stages.add_copy(row.id, self._now(), user.login, user.display_name)
@@ -858,6 +865,8 @@ class StageService(Service):
         or a cancel leaves no file and no register entry behind.
         """
         self._require(Permission.PRINT)
+        if not combined and not target.is_dir():
+            raise SpipError(f"Le dossier « {target} » n'existe pas : choisissez-en un autre.")
         with self._uow() as uow:
             user = self.user
             stage = uow.stages.get(stage_id)
@@ -865,7 +874,12 @@ class StageService(Service):
                 raise NotFound(STAGE_GONE)
             settings = uow.settings.load()
             enrolments = uow.stages.enrolments_of_stage(stage_id)
-            records = uow.stages.records([e.id for e in enrolments])
+            records: dict[int, list[AttendanceRecord]] = {e.id: [] for e in enrolments}
+            for record in uow.stages.records(list(records)):
+                records[record.enrolment_id].append(record)
+            latest: dict[int, Any] = {}
+            for row, *_ in uow.stages.attestations_of_stage(stage_id):  # newest first
+                latest.setdefault(row.enrolment_id, row)
             skipped: list[str] = []
             documents: list[tuple[Enrolment, AttestationDocument]] = []
             for enrolment in enrolments:
@@ -874,11 +888,11 @@ class StageService(Service):
                     skipped.append(f"{name} : hors de votre portefeuille")
                     continue
                 try:
-                    documents.append(
-                        (enrolment, self._document(enrolment, stage, records, settings))
-                    )
+                    document = self._document(enrolment, stage, records[enrolment.id], settings)
                 except SpipError:
                     skipped.append(f"{name} : aucune séance suivie")
+                    continue
+                documents.append((enrolment, document))
             if not documents:
                 raise SpipError(
                     "Personne n'a suivi de séance de ce stage : il n'y a aucune attestation à "
@@ -888,34 +902,26 @@ class StageService(Service):
             printed: list[tuple[AttestationDocument, bool]] = []
             for enrolment, document in documents:
                 _id, doc, duplicata = self._issue(
-                    uow, user, enrolment, document, settings, sequence
+                    uow, user, enrolment, document, settings, sequence, latest.get(enrolment.id)
                 )
                 if not duplicata:
                     sequence += 1
                 printed.append((doc, duplicata))
-            head, stamp = letterhead_of(settings), self._stamp(user)
-            total = len(printed)
+            finals = (
+                iter([target])
+                if combined
+                else iter(target / self._file_name(doc) for doc, _ in printed)
+            )
             parts: list[tuple[Path, Path]] = []
             try:
-                if combined:
-                    pdf = build_attestations(
-                        printed,
-                        head,
-                        stamp,
-                        progress=(lambda i: on_progress(i, total)) if on_progress else None,
-                    )
-                    parts.append(self._write_part(target, pdf))
-                else:
-                    target_dir = target
-                    if not target_dir.is_dir():
-                        raise SpipError(
-                            f"Le dossier « {target_dir} » n'existe pas : choisissez-en un autre."
-                        )
-                    for index, (doc, duplicata) in enumerate(printed, start=1):
-                        pdf = build_attestation(doc, head, stamp, duplicata=duplicata)
-                        parts.append(self._write_part(target_dir / self._file_name(doc), pdf))
-                        if on_progress is not None and not on_progress(index, total):
-                            raise Cancelled()
+                render_batch(
+                    printed,
+                    letterhead_of(settings),
+                    self._stamp(user),
+                    combined,
+                    lambda pdf: parts.append(self._write_part(next(finals), pdf)),
+                    on_progress,
+                )
                 uow.commit()
             except BaseException:
                 for part, _final in parts:

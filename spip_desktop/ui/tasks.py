@@ -9,7 +9,10 @@ exception) under the task's ticket number, in a dictionary guarded by a lock. On
 the GUI thread a :class:`QTimer` owned by the runner collects the filed outcomes
 and calls the callbacks. So no signal, event or Python object crosses threads
 through Qt: the handover is plain Python, whatever the PySide6 release does with
-signals emitted from Python threads (``tests/ui/test_tasks.py`` stresses it).
+signals emitted from Python threads (``tests/ui/test_tasks.py`` stresses it). The
+crash PySide6 6.12.0 showed there is not about threads, though: on CPython 3.11 it
+mis-counts references on calls from any thread, which no design here can avoid
+(see the binding test in that file).
 
 The timer runs only while work is pending, every :data:`COLLECT_INTERVAL_MS`
 milliseconds: an idle application is not woken up, and a result waits at most

@@ -1,0 +1,124 @@
+"""Lay out large batches of attestations in a child process.
+
+ReportLab is pure Python: laying out 500 attestations on a worker thread holds the
+interpreter lock for seconds, and every repaint of the window (item delegates, models
+written in Python) then waits for it; the benchmark measured stalls of more than a
+second. A child process has an interpreter of its own: the GUI thread keeps its lock,
+and the worker thread only waits on a pipe.
+
+The child receives plain data (frozen dataclasses), sends back progress messages and
+the PDF bytes, and stops at the next document when told to cancel. It is started with
+``spawn`` (never ``fork``: the parent runs Qt and database threads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+
+from ..domain.documents import AttestationDocument, Letterhead, PrintStamp
+from ..domain.errors import SpipError
+from ..reports import build_attestation, build_attestations
+from ..reports.layout import Cancelled
+
+log = logging.getLogger(__name__)
+
+Batch = Sequence[tuple[AttestationDocument, bool]]
+"""Attestations to lay out, each with whether it is a duplicata."""
+
+CANCEL = "cancel"
+INTERRUPTED = (
+    "La production des attestations s'est interrompue avant la fin : aucune attestation "
+    "n'a été délivrée. Recommencez ; si cela se reproduit, le journal technique en dit plus."
+)
+
+
+def _keep_going(connection: Connection, done: int) -> bool:
+    """Report progress; ``False`` once the parent asked to cancel."""
+    connection.send(("progress", done))
+    return not (connection.poll() and connection.recv() == CANCEL)
+
+
+def _child(
+    connection: Connection, batch: Batch, head: Letterhead, stamp: PrintStamp, combined: bool
+) -> None:  # pragma: no cover - runs in the child process (covered through render_batch)
+    try:
+        if combined:
+            pdf = build_attestations(
+                batch, head, stamp, progress=lambda done: _keep_going(connection, done)
+            )
+            connection.send(("part", pdf))
+        else:
+            for done, (document, duplicata) in enumerate(batch, start=1):
+                connection.send(
+                    ("part", build_attestation(document, head, stamp, duplicata=duplicata))
+                )
+                if not _keep_going(connection, done):
+                    raise Cancelled()
+        connection.send(("end", None))
+    except Cancelled:
+        connection.send(("cancelled", None))
+    except BaseException as error:  # the parent logs it and tells the user
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+def render_batch(
+    batch: Batch,
+    head: Letterhead,
+    stamp: PrintStamp,
+    combined: bool,
+    on_part: Callable[[bytes], None],
+    on_progress: Callable[[int, int], bool] | None = None,
+) -> None:
+    """Lay ``batch`` out in a child process.
+
+    ``on_part`` receives each PDF as it arrives: the combined PDF once, or one PDF per
+    attestation in order. ``on_progress(done, total)`` returning ``False`` cancels:
+    :class:`Cancelled` is raised once the child has stopped. Errors of ``on_part``
+    (a full disk) stop the child too.
+    """
+    context = multiprocessing.get_context("spawn")
+    mine, theirs = context.Pipe()
+    child = context.Process(
+        target=_child, args=(theirs, batch, head, stamp, combined), name="spip-attestations"
+    )
+    child.daemon = True
+    child.start()
+    theirs.close()
+    total = len(batch)
+    cancelled = False
+    try:
+        while True:
+            try:
+                kind, value = mine.recv()
+            except EOFError:
+                log.error("the attestation process ended without a word (exit %s)", child.exitcode)
+                raise SpipError(INTERRUPTED) from None
+            if kind == "progress":
+                if not cancelled and on_progress is not None and not on_progress(value, total):
+                    cancelled = True  # the child may have finished already: cancel all the same
+                    with contextlib.suppress(OSError):
+                        mine.send(CANCEL)
+            elif kind == "part":
+                if not cancelled:
+                    on_part(value)
+            elif kind == "end":
+                if cancelled:
+                    raise Cancelled()
+                return
+            elif kind == "cancelled":
+                raise Cancelled()
+            else:
+                log.error("the attestation process failed: %s", value)
+                raise SpipError(INTERRUPTED)
+    finally:
+        mine.close()
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+            child.join()
