@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -218,6 +219,7 @@ def _cmd_attestation(args: argparse.Namespace, settings: Settings) -> int:
         what = f"--enrolment {args.enrolment}" if args.enrolment else f"--stage {args.stage}"
         services.sign_in_command_line(f"attestation {what} --out {args.out}")
         if args.enrolment is not None:
+            _check_writable(args.out)  # before a number is registered for nothing
             issued = services.stages.issue_attestation(args.enrolment)
             write_atomically(args.out, issued.pdf)
             kind = "duplicata de l'attestation" if issued.duplicata else "attestation"
@@ -226,10 +228,13 @@ def _cmd_attestation(args: argparse.Namespace, settings: Settings) -> int:
         else:
             folder = args.out.is_dir() or str(args.out).endswith(("/", "\\"))
             outcome = services.stages.issue_for_stage(args.stage, args.out, combined=not folder)
+            count = plural(outcome.issued, "attestation") + (
+                " délivrées" if outcome.issued > 1 else " délivrée"
+            )
+            files = plural(len(outcome.written), "fichier")
             print(
-                f"{plural(outcome.issued, 'attestation')} délivrée(s), "
-                f"{plural(outcome.duplicates, 'duplicata', 'duplicatas')} : "
-                + (f"{len(outcome.written)} fichiers dans {args.out}" if folder else str(args.out))
+                f"{count}, {plural(outcome.duplicates, 'duplicata', 'duplicatas')} : "
+                + (f"{files} dans {args.out}" if folder else str(args.out))
             )
             for line in outcome.skipped:
                 print(f"  sans attestation : {line}")
@@ -239,6 +244,14 @@ def _cmd_attestation(args: argparse.Namespace, settings: Settings) -> int:
     for notice in notices:
         print(f"Attention : {notice}", file=sys.stderr)
     return EXIT_OK
+
+
+def _check_writable(out: Path) -> None:
+    folder = out.parent
+    if not folder.is_dir():
+        raise SpipError(f"Le dossier « {folder} » n'existe pas : choisissez-en un autre.")
+    if not os.access(folder, os.W_OK):
+        raise SpipError(f"Le dossier « {folder} » n'est pas accessible en écriture.")
 
 
 def _cmd_emargement(args: argparse.Namespace, settings: Settings) -> int:

@@ -18,12 +18,12 @@ to stages; programmes and other actions have none of them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
 
-from .dates import add_months, format_date
+from .dates import add_months, format_date, plural
 from .enums import LabelledEnum
 from .validation import ValidationResult
 
@@ -605,14 +605,14 @@ def validate_stage(
                 "personne ne pourrait valider.",
             )
     if draft.capacity is not None and 0 < draft.capacity < enrolled:
-        message = (
-            f"{enrolled} personnes sont déjà inscrites pour {draft.capacity} places : "
-            "indiquez pourquoi la capacité est dépassée."
-        )
+        fact = f"{plural(enrolled, 'personne')} inscrites pour {plural(draft.capacity, 'place')}"
         if draft.capacity_override_reason.strip():
-            result.warnings.append(message.split(" : ")[0] + " (dépassement motivé).")
+            result.warnings.append(f"{fact} (dépassement motivé).")
         else:
-            result.error("capacity_override_reason", message)
+            result.error(
+                "capacity_override_reason",
+                f"{fact} : indiquez pourquoi la capacité est dépassée.",
+            )
     return result
 
 
@@ -675,11 +675,11 @@ def _check_text(
 ) -> None:
     limit = STAGE_MAX_LENGTHS[name]
     if len(value) > limit:
-        result.error(name, f"{label} ne peut pas dépasser {limit} caractères.")
+        result.error(name, f"{label} : {limit} caractères au plus.")
         return
     allowed = "\n\r\t" if multiline else ""
     if any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in value):
-        result.error(name, f"{label} contient un caractère invisible non autorisé.")
+        result.error(name, f"{label} : un caractère invisible n'est pas autorisé.")
 
 
 # -- enrolment --------------------------------------------------------------------------
@@ -746,6 +746,29 @@ class Enrolment:
     end: EnrolmentEnd | None = None
     capacity_override_reason: str = ""
     enrolled_by: str = ""
+    #: The reader may see that this person is enrolled, not the judicial details
+    #: (frame, decision, dates): someone outside their caseload. Pages show a dash.
+    details_hidden: bool = False
+
+    def hidden(self) -> Enrolment:
+        """This enrolment as a reader outside the person's caseload may see it."""
+        person = PersonSummary(
+            self.person.id,
+            self.person.surname,
+            self.person.given_names,
+            file_number=self.person.file_number,
+            referent_id=self.person.referent_id,
+            usage_name=self.person.usage_name,
+        )
+        return replace(
+            self,
+            person=person,
+            decision_reference="",
+            final_date=None,
+            capacity_override_reason="",
+            end=None if self.end is None else replace(self.end, reason=""),
+            details_hidden=True,
+        )
 
     @property
     def deadline(self) -> date | None:
@@ -934,7 +957,8 @@ def progress(
     - *validé* once every session is over and recorded and the hours reach the
       required hours; *non validé* when they do not;
     - *en cours* from the first session on (or as soon as anything is recorded);
-    - a stage validated on hours stays validated even if the enrolment ends later.
+    - someone who ended the stage (abandon, exclusion) after reaching the required hours
+      is *validé* once the stage is over; otherwise the end decides.
     """
     records = _records_of(enrolment.id, current)
     attended = [s for s in stage.sessions if (r := records.get(s.id)) and r.code.attended]
@@ -943,8 +967,9 @@ def progress(
     recorded = sum(1 for s in stage.sessions if s.id in records)
     total = len(stage.sessions)
     over = bool(stage.sessions) and stage.sessions[-1].ends_at <= now
-    if enrolment.end is not None and not (minutes >= required > 0):
-        status = enrolment.end.kind.status
+    if enrolment.end is not None:
+        reached = minutes >= required > 0
+        status = EnrolmentStatus.VALIDE if reached and over else enrolment.end.kind.status
     elif total and recorded == total and over:
         status = EnrolmentStatus.VALIDE if minutes >= required else EnrolmentStatus.NON_VALIDE
     elif recorded or (stage.sessions and stage.sessions[0].has_started(now)):

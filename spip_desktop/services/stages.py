@@ -184,6 +184,23 @@ class StageService(Service):
             raise PermissionDenied()
         return user
 
+    def _shown(self, enrolment: Enrolment) -> Enrolment:
+        """The enrolment, its judicial details hidden from readers outside the caseload."""
+        if self.may_see_person_stages(enrolment.person.referent_id):
+            return enrolment
+        return enrolment.hidden()
+
+    def _printable(
+        self, entries: Sequence[AttestationEntry], uow: UnitOfWork
+    ) -> list[AttestationEntry]:
+        """Register lines of the people the user may print for."""
+        user = self.user
+        referents = {
+            p.id: p.referent_id
+            for p in uow.stages.person_summaries(list({e.person_id for e in entries})).values()
+        }
+        return [e for e in entries if user.may(Permission.PRINT, referents.get(e.person_id))]
+
     def may_see_person_stages(self, referent_id: int | None) -> bool:
         user = self.user
         return any(
@@ -260,6 +277,7 @@ class StageService(Service):
 
     def check_stage(self, draft: StageDraft, enrolled: int = 0) -> ValidationResult:
         """The planning rules, for the form to show as the user types."""
+        self._require_stages()
         with self._uow.reader() as uow:
             chosen = uow.stages.type(draft.type_id) if draft.type_id is not None else None
         return validate_stage(draft, chosen.kind if chosen else None, enrolled)
@@ -273,6 +291,8 @@ class StageService(Service):
             chosen = types.get(draft.type_id) if draft.type_id is not None else None
             if draft.type_id is not None and chosen is None:
                 raise NotFound("Ce type de stage n'existe plus.")
+            if stage_id is not None:
+                uow.stages.lock(stage_id)  # capacity and recorded sessions read as they are
             before = uow.stages.get(stage_id) if stage_id is not None else None
             if stage_id is not None and before is None:
                 raise NotFound(STAGE_GONE)
@@ -360,6 +380,7 @@ class StageService(Service):
     # -- enrolment ----------------------------------------------------------------------
     def check_enrolment(self, draft: EnrolmentDraft) -> ValidationResult:
         """The enrolment rules, for the form (deadline, duplicates, capacity)."""
+        self._require(Permission.ENROL)
         with self._uow.reader() as uow:
             stage = uow.stages.get(draft.stage_id) if draft.stage_id is not None else None
             twice = (
@@ -429,6 +450,7 @@ class StageService(Service):
             raise InvalidInput(result)
         with self._uow() as uow:
             enrolment, stage = self._enrolment_for(uow, enrolment_id, Permission.ENROL)
+            uow.stages.lock(stage.id)  # no attendance saved meanwhile after the end
             end = EnrolmentEnd(kind, day, reason.strip())
             uow.stages.end(enrolment_id, version, end)
             self._audit(
@@ -454,6 +476,7 @@ class StageService(Service):
         """Cancel an enrolment made by mistake: only while nothing was recorded or issued."""
         with self._uow() as uow:
             enrolment, stage = self._enrolment_for(uow, enrolment_id, Permission.ENROL)
+            uow.stages.lock(stage.id)  # an attendance save in flight commits first
             if uow.stages.has_records(enrolment_id):
                 raise SpipError(
                     "Des présences sont saisies pour cette inscription : elle ne peut pas être "
@@ -483,10 +506,12 @@ class StageService(Service):
                 raise NotFound(STAGE_GONE)
             enrolments = uow.stages.enrolments_of_stage(stage_id)
             records = uow.stages.records([e.id for e in enrolments])
-            register = self._entries(uow, uow.stages.attestations_of_stage(stage_id))
+            register = self._printable(
+                self._entries(uow, uow.stages.attestations_of_stage(stage_id)), uow
+            )
         return tuple(
             EnrolmentLine(
-                e,
+                self._shown(e),
                 stage,
                 progress(e, stage, records, now),
                 tuple(a for a in register if a.person_id == e.person.id),
@@ -526,7 +551,8 @@ class StageService(Service):
         """The grid's content: the stage, its people and the current records."""
         self._require_stages()
         with self._uow.reader() as uow:
-            return self._sheet(uow, stage_id)
+            sheet = self._sheet(uow, stage_id)
+        return replace(sheet, enrolments=tuple(self._shown(e) for e in sheet.enrolments))
 
     @staticmethod
     def _sheet(uow: UnitOfWork, stage_id: int) -> AttendanceSheet:
@@ -578,7 +604,7 @@ class StageService(Service):
                 )
             ]
             if not effective:
-                return sheet
+                return replace(sheet, enrolments=tuple(self._shown(e) for e in sheet.enrolments))
             uow.stages.add_records(effective, now, user.login, user.display_name)
             for enrolment_id in dict.fromkeys(c.enrolment_id for c in effective):
                 enrolment = enrolments[enrolment_id]
@@ -598,7 +624,8 @@ class StageService(Service):
                     ),
                 )
             uow.commit()
-            return self._sheet(uow, stage_id)
+            sheet = self._sheet(uow, stage_id)
+        return replace(sheet, enrolments=tuple(self._shown(e) for e in sheet.enrolments))
 
     @staticmethod
     def _attendance_change(sheet: AttendanceSheet, change: AttendanceChange) -> FieldChange:
@@ -660,7 +687,7 @@ class StageService(Service):
                 if stage_id is not None
                 else uow.stages.attestations()
             )
-            return tuple(self._entries(uow, rows))
+            return tuple(self._printable(self._entries(uow, rows), uow))
 
     def _document(
         self,
@@ -684,7 +711,10 @@ class StageService(Service):
         p = enrolment.person
         return AttestationDocument(
             number="",
-            validated=state.status is EnrolmentStatus.VALIDE,
+            # "a suivi l'intégralité": validated AND present at every session (a service may
+            # require fewer hours than the sessions last; the sentence must stay true)
+            validated=state.status is EnrolmentStatus.VALIDE
+            and state.attended_sessions == state.total_sessions,
             surname=p.surname,
             given_names=p.given_names,
             usage_name=p.usage_name,
@@ -783,8 +813,11 @@ class StageService(Service):
         return attestation_id, numbered, False
 
     @staticmethod
-    def _file_name(document: AttestationDocument) -> str:
-        return f"Attestation_{document.number}_{safe_file_name(document.surname)}.pdf"
+    def _file_name(document: AttestationDocument, duplicata: bool = False) -> str:
+        """``Attestation_SPIP-33-2026-00042_DUPONT.pdf`` (``…_DUPLICATA.pdf`` for a copy:
+        a batch into the same folder never overwrites an original with its duplicata)."""
+        copy = "_DUPLICATA" if duplicata else ""
+        return f"Attestation_{document.number}_{safe_file_name(document.surname)}{copy}.pdf"
 
     def issue_attestation(self, enrolment_id: int) -> IssuedAttestation:
         """The attestation of one enrolment: a new number, or a duplicata when unchanged."""
@@ -817,7 +850,7 @@ class StageService(Service):
             printed.number,
             pdf,
             duplicata,
-            self._file_name(printed),
+            self._file_name(printed, duplicata),
             self._notices(settings),
         )
 
@@ -847,10 +880,33 @@ class StageService(Service):
             )
             uow.commit()
         return IssuedAttestation(
-            row.id, row.number, pdf, True, self._file_name(document), self._notices(settings)
+            row.id,
+            row.number,
+            pdf,
+            True,
+            self._file_name(document, duplicata=True),
+            self._notices(settings),
         )
 
     def issue_for_stage(
+        self,
+        stage_id: int,
+        target: Path,
+        combined: bool,
+        on_progress: Progress | None = None,
+    ) -> BatchOutcome:
+        """Everyone's attestation for a stage (see :meth:`_issue_for_stage`), trying again
+        when another workstation took one of the numbers meanwhile."""
+        for attempt in range(NUMBER_ATTEMPTS):
+            try:
+                return self._issue_for_stage(stage_id, target, combined, on_progress)
+            except DuplicateValue:
+                if attempt == NUMBER_ATTEMPTS - 1:
+                    raise
+                log.info("attestation numbers taken by another workstation: trying again")
+        raise AssertionError("unreachable")
+
+    def _issue_for_stage(
         self,
         stage_id: int,
         target: Path,
@@ -910,7 +966,7 @@ class StageService(Service):
             finals = (
                 iter([target])
                 if combined
-                else iter(target / self._file_name(doc) for doc, _ in printed)
+                else iter(target / self._file_name(doc, duplicata) for doc, duplicata in printed)
             )
             parts: list[tuple[Path, Path]] = []
             try:
@@ -928,8 +984,17 @@ class StageService(Service):
                     _discard(part)
                 raise
         written = []
-        for part, final in parts:
-            os.replace(part, final)
+        for index, (part, final) in enumerate(parts):
+            try:
+                os.replace(part, final)
+            except OSError as error:  # after the commit: the numbers are registered
+                for leftover, _ in parts[index:]:
+                    _discard(leftover)
+                raise SpipError(
+                    f"Les attestations sont délivrées et inscrites au registre, mais "
+                    f"« {final.name} » n'a pas pu être mis en place ({error.strerror or error}) : "
+                    "réimprimez-les depuis le registre (duplicata)."
+                ) from error
             written.append(final)
         duplicates = sum(1 for _, d in printed if d)
         return BatchOutcome(

@@ -27,7 +27,7 @@ from .stages_page import Preview, attestation_label, fit_columns, stage_dates
 COLUMNS: list[Column[EnrolmentLine]] = [
     Column("Stage ou action", lambda x: x.stage.display_title),
     Column("Dates", lambda x: stage_dates(x.stage)),
-    Column("Cadre", lambda x: x.enrolment.cadre.short_label),
+    Column("Cadre", lambda x: "—" if x.enrolment.details_hidden else x.enrolment.cadre.short_label),
     Column("Date limite", lambda x: format_date(x.enrolment.deadline, "—")),
     Column("Statut", lambda x: x.progress.status.label),
     Column("Heures", lambda x: x.progress.hours_text),

@@ -114,7 +114,7 @@ STAGE_COLUMNS: list[Column[Stage]] = [
 
 ENROLMENT_COLUMNS: list[Column[EnrolmentLine]] = [
     Column("Personne", lambda x: x.enrolment.person.display_name),
-    Column("Cadre", lambda x: x.enrolment.cadre.short_label),
+    Column("Cadre", lambda x: "—" if x.enrolment.details_hidden else x.enrolment.cadre.short_label),
     Column("Date limite", lambda x: format_date(x.enrolment.deadline, "—")),
     Column("Statut", lambda x: x.progress.status.label),
     Column("Heures", lambda x: x.progress.hours_text),
@@ -526,20 +526,30 @@ class StagesPage(QWidget):
 
     # -- detail ------------------------------------------------------------------------
     def load_detail(self, stage_id: int, keep_pending: bool = False) -> None:
+        """Load a stage's detail off the GUI thread; a result for a stage the user has left
+        since (a slow answer overtaken by a later click) is dropped."""
         stages = self.stages
+        self._selecting = stage_id
+        may_print = self.user.may(Permission.PRINT, any_person=True)
 
         def work() -> StageDetail:
             return StageDetail(
                 stages.get_stage(stage_id),
                 stages.attendance_sheet(stage_id),
                 stages.stage_enrolments(stage_id),
-                stages.register(stage_id)
-                if self.user.may(Permission.PRINT, any_person=True)
-                else (),
+                stages.register(stage_id) if may_print else (),
                 stages.now(),
             )
 
-        self.runner.run(work, lambda detail: self._show_detail(detail, keep_pending))
+        def loaded(detail: StageDetail) -> None:
+            if self._selecting == stage_id:
+                self._show_detail(detail, keep_pending)
+
+        def failed(error: BaseException) -> None:
+            if self._selecting == stage_id:
+                self._show_failure("Stages et programmes", error)
+
+        self.runner.run(work, loaded, failed)
 
     def _show_detail(self, detail: StageDetail | None, keep_pending: bool = False) -> None:
         self.detail = detail
@@ -618,15 +628,26 @@ class StagesPage(QWidget):
         stage_id = self.detail.stage.id
         changes = self.grid.model.changes()
         outcome: dict[str, bool] = {}
+        # Nothing typed while the save runs could be told apart from what it saves.
+        self.grid.setEnabled(False)
+        self.save_grid_button.setEnabled(False)
+
+        def done() -> None:
+            self.grid.setEnabled(self.user.may(Permission.ATTENDANCE, any_person=True))
+            self._update_grid_status()
 
         def saved(sheet: AttendanceSheet) -> None:
+            done()
             outcome["ok"] = True
+            if self._selecting != stage_id:
+                return  # the user moved on (after answering "save"): the page shows another
             self.grid.load(sheet, self.stages.now(), keep_pending=False)
             self.grid_status.setText(f"{agreed(len(changes), 'présence', 'enregistrée')}.")
             self.load_detail(stage_id)
             self.refresh()
 
         def failed(error: BaseException) -> None:
+            done()
             outcome["ok"] = False
             self._show_failure("Présences non enregistrées", error)
 
@@ -688,8 +709,6 @@ class StagesPage(QWidget):
         )
 
     def _on_stage_saved(self, stage: Stage) -> None:
-        self._selecting = stage.id
-        self.detail = None
         self.load_detail(stage.id, keep_pending=True)
         self.refresh()
 
@@ -699,7 +718,7 @@ class StagesPage(QWidget):
         stage = self.detail.stage
         if not self.prompter.confirm(
             "Supprimer le stage",
-            f"Supprimer « {stage.display_title} » et ses {plural(len(stage.sessions), 'séance')} ?",
+            f"Supprimer « {stage.display_title} » ({plural(len(stage.sessions), 'séance')}) ?",
             yes="Supprimer",
         ):
             return
@@ -929,7 +948,8 @@ class StagesPage(QWidget):
             finish()
             self._reload()
             copies = outcome.duplicates
-            where = str(target) if combined else f"{len(outcome.written)} fichiers dans {target}"
+            files = plural(len(outcome.written), "fichier")
+            where = str(target) if combined else f"{files} dans {target}"
             lines = [
                 agreed(outcome.issued, "attestation", "délivrée")
                 + (f", {plural(copies, 'duplicata', 'duplicatas')}" if copies else "")

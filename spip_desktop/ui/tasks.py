@@ -15,7 +15,7 @@ mis-counts references on calls from any thread, which no design here can avoid
 (see the binding test in that file).
 
 The timer runs only while work is pending, every :data:`COLLECT_INTERVAL_MS`
-milliseconds: an idle application is not woken up, and a result waits at most
+milliseconds: an idle application is not woken up, and a finished task waits up to
 that long for its callback (search-as-you-type does not notice). The outcomes
 filed since the last look are delivered in ticket order; a slow task does not
 hold back the quicker ones started after it. ``busy_changed`` is emitted on the
@@ -41,7 +41,7 @@ Callback = Callable[[Any], None]
 ErrorCallback = Callable[[BaseException], None]
 
 #: How often the GUI thread looks for finished work while some is pending.
-COLLECT_INTERVAL_MS = 4
+COLLECT_INTERVAL_MS = 2
 
 
 class TaskRunner(QObject):

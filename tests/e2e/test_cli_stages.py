@@ -85,7 +85,7 @@ def test_one_attestation_then_its_duplicate(
         str(out),
     )
     assert first.returncode == 0, first.stderr
-    assert "Attestation SPIP-2025-00001 écrite" in first.stdout or "SPIP-" in first.stdout
+    assert f"Attestation SPIP-{date.today().year}-00001 écrite" in first.stdout
     text = text_of(out)
     assert "LEFÈVRE" in text and "l'intégralité" in text and "procureur" in text
     again = run(
@@ -146,3 +146,29 @@ def test_bad_requests_fail_with_a_french_sentence(
     assert_clean_failure(nowhere)
     assert "n'existe pas" in nowhere.stderr
     assert not (blocker / "e.pdf").exists()
+
+
+def test_an_unwritable_output_registers_no_number(
+    tmp_path: Path, stage_base: tuple[Path, int, int, list[int]]
+) -> None:
+    db, _stage, _session, enrolments = stage_base
+    refused = run(
+        tmp_path,
+        *("--db", str(db), "attestation", "--enrolment", str(enrolments[0])),
+        *("--out", str(tmp_path / "absent" / "a.pdf")),
+    )
+    assert_clean_failure(refused)
+    assert "n'existe pas" in refused.stderr
+    out = tmp_path / "a.pdf"
+    first = run(
+        tmp_path,
+        "--db",
+        str(db),
+        "attestation",
+        "--enrolment",
+        str(enrolments[0]),
+        "--out",
+        str(out),
+    )
+    assert first.returncode == 0 and "Duplicata" not in first.stdout
+    assert f"Attestation SPIP-{date.today().year}-00001 écrite" in first.stdout

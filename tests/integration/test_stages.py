@@ -700,3 +700,80 @@ def test_the_list_filters_by_phase_and_text(services: Services, past_stage: Stag
     assert [s.id for s in services.stages.list_stages(StageQuery(text="pessac avril"))] == [
         upcoming.id
     ]
+
+
+# -- what the review found -----------------------------------------------------------------
+
+
+def test_whole_stage_wording_needs_every_session_even_when_fewer_hours_are_required(
+    services: Services, settings_33: None
+) -> None:
+    stage = services.stages.save_stage(
+        None,
+        0,
+        citizenship(services, date(2026, 3, 2), date(2026, 3, 3), required_minutes=9 * 60),
+    )
+    enrolment_id = enrol(services, stage, person(services))
+    mark(services, stage, enrolment_id, AttendanceCode.PRESENT, 0, 1, 2)
+    mark(services, stage, enrolment_id, AttendanceCode.UNEXCUSED, 3)
+    assert status(services, stage, enrolment_id) is EnrolmentStatus.VALIDE
+    text = pdf_text(services.stages.issue_attestation(enrolment_id).pdf)
+    assert "intégralité" not in text and "Attestation de présence" in text
+
+
+def test_leaving_after_the_required_hours_still_validates_once_the_stage_is_over(
+    services: Services,
+) -> None:
+    stage = services.stages.save_stage(
+        None,
+        0,
+        citizenship(services, date(2026, 3, 2), date(2026, 3, 3), required_minutes=6 * 60),
+    )
+    enrolment_id = enrol(services, stage, person(services))
+    mark(services, stage, enrolment_id, AttendanceCode.PRESENT, 0, 1)
+    version = services.stages.stage_enrolments(stage.id)[0].enrolment.version
+    services.stages.end_enrolment(
+        enrolment_id, version, EndKind.ABANDON, date(2026, 3, 2), "Reprise d'un emploi"
+    )
+    assert status(services, stage, enrolment_id) is EnrolmentStatus.VALIDE
+
+
+def test_a_second_batch_into_the_same_folder_keeps_the_originals(
+    services: Services, past_stage: Stage, settings_33: None, out: Path
+) -> None:
+    _three_people(services, past_stage)
+    services.stages.issue_for_stage(past_stage.id, out, combined=False)
+    originals = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = services.stages.issue_for_stage(past_stage.id, out, combined=False)
+    assert again.duplicates == 2 and again.issued == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert [n for n in names if n.endswith("_DUPLICATA.pdf")] == [
+        "Attestation_SPIP-33-2026-00001_ALPHA_DUPLICATA.pdf",
+        "Attestation_SPIP-33-2026-00002_BRAVO_DUPLICATA.pdf",
+    ]
+    assert all((out / name).read_bytes() == data for name, data in originals.items())
+
+
+def test_outside_the_caseload_the_judicial_details_are_hidden(
+    services: Services, reference: Reference, past_stage: Stage
+) -> None:
+    mine = person(services, "Alpha", "2026-000010", referent_id=reference.cpip.id)
+    theirs = person(services, "Bravo", "2026-000011", referent_id=reference.cpip2.id)
+    enrol(services, past_stage, mine)
+    theirs_enrolment = enrol(services, past_stage, theirs)
+    mark(services, past_stage, theirs_enrolment, AttendanceCode.PRESENT, 0)
+    services.stages.issue_attestation(theirs_enrolment)
+    sign_in_as(services, Role.CPIP, agent_id=reference.cpip.id)
+    lines = {x.enrolment.person.surname: x for x in services.stages.stage_enrolments(past_stage.id)}
+    assert not lines["Alpha"].enrolment.details_hidden
+    assert lines["Alpha"].enrolment.decision_reference == "TJ Bordeaux 25/1234"
+    hidden = lines["Bravo"].enrolment
+    assert hidden.details_hidden and hidden.decision_reference == "" and hidden.final_date is None
+    assert hidden.person.birth_date is None
+    assert lines["Bravo"].attestations == ()
+    assert services.stages.register() == ()
+    sheet = services.stages.attendance_sheet(past_stage.id)
+    assert {e.person.surname: e.details_hidden for e in sheet.enrolments} == {
+        "Alpha": False,
+        "Bravo": True,
+    }
