@@ -138,10 +138,6 @@ def main() -> int:
 def stage_screens(window, services, prompter, shot, out: Path) -> None:  # type: ignore[no-untyped-def]
     """Stages and programmes: grid, planning, enrolment, people, file tab, documents."""
     import subprocess
-    import time
-
-    from PySide6.QtPdf import QPdfDocument
-    from PySide6.QtWidgets import QApplication
 
     from spip_desktop.domain.stages import AttendanceCode, EnrolmentStatus, StagePhase
     from spip_desktop.ui.catalogue_dialog import CatalogueDialog
@@ -209,12 +205,6 @@ def stage_screens(window, services, prompter, shot, out: Path) -> None:  # type:
     )
     preview.resize(900, 1000)
     preview.show()
-    document = preview.findChild(QPdfDocument)
-    for _ in range(60):  # QPdfView renders the page on another thread: let it finish
-        QApplication.processEvents()
-        time.sleep(0.05)
-        if document is not None and document.status() != QPdfDocument.Status.Ready:
-            continue
     shot(preview, "21-apercu-attestation")
     preview.hide()
 

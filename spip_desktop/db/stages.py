@@ -33,6 +33,10 @@ STAGE_GONE = "Ce stage n'existe plus : il a peut-être été supprimé."
 ENROLMENT_GONE = "Cette inscription n'existe plus : elle a peut-être été annulée."
 
 
+def _sequence_key(year: int) -> str:
+    return f"attestation_sequence_{year}"
+
+
 def _to_type(row: m.StageTypeRow) -> StageType:
     return StageType(
         id=row.id,
@@ -389,10 +393,25 @@ class StageRepository:
 
     # -- attestations -----------------------------------------------------------------
     def next_sequence(self, year: int) -> int:
+        """The next number of ``year``: after the highest in the register and after the
+        highest ever issued (kept in ``setting``: a purged file takes its register rows
+        with it, and a number is never given twice)."""
         last = self.session.scalar(
             select(func.max(m.AttestationRow.sequence)).where(m.AttestationRow.year == year)
         )
-        return (last or 0) + 1
+        kept = self.session.get(m.SettingRow, _sequence_key(year))
+        issued = int(kept.value) if kept is not None and kept.value.isdigit() else 0
+        return max(last or 0, issued) + 1
+
+    def remember_sequence(self, year: int, sequence: int) -> None:
+        """Record the highest number issued in ``year`` (same transaction as the rows)."""
+        key = _sequence_key(year)
+        kept = self.session.get(m.SettingRow, key)
+        if kept is None:
+            self.session.add(m.SettingRow(key=key, value=str(sequence)))
+        elif not kept.value.isdigit() or int(kept.value) < sequence:
+            kept.value = str(sequence)
+        self.session.flush()
 
     def add_attestation(
         self,
@@ -419,6 +438,7 @@ class StageRepository:
         )
         self.session.add(row)
         self.session.flush()
+        self.remember_sequence(year, sequence)
         return row.id
 
     def attestation(self, attestation_id: int) -> m.AttestationRow | None:

@@ -605,7 +605,8 @@ def validate_stage(
                 "personne ne pourrait valider.",
             )
     if draft.capacity is not None and 0 < draft.capacity < enrolled:
-        fact = f"{plural(enrolled, 'personne')} inscrites pour {plural(draft.capacity, 'place')}"
+        places = plural(draft.capacity, "place")
+        fact = f"{plural(enrolled, 'personne')} sont déjà inscrites pour {places}"
         if draft.capacity_override_reason.strip():
             result.warnings.append(f"{fact} (dépassement motivé).")
         else:

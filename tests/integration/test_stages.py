@@ -777,3 +777,16 @@ def test_outside_the_caseload_the_judicial_details_are_hidden(
         "Alpha": False,
         "Bravo": True,
     }
+
+
+def test_a_number_is_never_given_twice_even_after_a_purge(
+    services: Services, past_stage: Stage, settings_33: None
+) -> None:
+    first = enrol(services, past_stage, person(services, "Alpha", "2026-000010"))
+    second = enrol(services, past_stage, person(services, "Bravo", "2026-000011"))
+    mark(services, past_stage, first, AttendanceCode.PRESENT, 0)
+    mark(services, past_stage, second, AttendanceCode.PRESENT, 0)
+    assert services.stages.issue_attestation(first).number == "SPIP-33-2026-00001"
+    with services.engine.begin() as connection:  # what a purge of that file does
+        connection.exec_driver_sql("DELETE FROM attestation")
+    assert services.stages.issue_attestation(second).number == "SPIP-33-2026-00002"
