@@ -42,9 +42,14 @@ def _keep_going(connection: Connection, done: int) -> bool:
     return not (connection.poll() and connection.recv() == CANCEL)
 
 
-def _child(
-    connection: Connection, batch: Batch, head: Letterhead, stamp: PrintStamp, combined: bool
-) -> None:  # pragma: no cover - runs in the child process (covered through render_batch)
+def _child(connection: Connection) -> None:  # pragma: no cover - runs in the child process
+    """Wait for the batch (the parent starts the process early, while it registers the
+    numbers), lay it out, send the PDFs back."""
+    try:
+        batch, head, stamp, combined = connection.recv()
+    except EOFError:  # the parent gave up before sending anything
+        connection.close()
+        return
     try:
         if combined:
             pdf = build_attestations(
@@ -67,37 +72,62 @@ def _child(
         connection.close()
 
 
-def render_batch(
-    batch: Batch,
-    head: Letterhead,
-    stamp: PrintStamp,
-    combined: bool,
-    on_part: Callable[[bytes], None],
-    on_progress: Callable[[int, int], bool] | None = None,
-) -> None:
-    """Lay ``batch`` out in a child process.
+class BatchRenderer:
+    """A child process that lays out one batch; start it early, it imports ReportLab while
+    the caller registers the numbers. ``close()`` (or ``with``) always reaps it."""
 
-    ``on_part`` receives each PDF as it arrives: the combined PDF once, or one PDF per
-    attestation in order. ``on_progress(done, total)`` returning ``False`` cancels:
-    :class:`Cancelled` is raised once the child has stopped. Errors of ``on_part``
-    (a full disk) stop the child too.
-    """
-    context = multiprocessing.get_context("spawn")
-    mine, theirs = context.Pipe()
-    child = context.Process(
-        target=_child, args=(theirs, batch, head, stamp, combined), name="spip-attestations"
-    )
-    child.daemon = True
-    child.start()
-    theirs.close()
-    total = len(batch)
-    cancelled = False
-    try:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, theirs = context.Pipe()
+        self._child = context.Process(target=_child, args=(theirs,), name="spip-attestations")
+        self._child.daemon = True
+        self._child.start()
+        theirs.close()
+
+    def __enter__(self) -> BatchRenderer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pipe.close()
+        self._child.join(timeout=10)
+        if self._child.is_alive():
+            self._child.kill()
+            self._child.join()
+
+    def render(
+        self,
+        batch: Batch,
+        head: Letterhead,
+        stamp: PrintStamp,
+        combined: bool,
+        on_part: Callable[[bytes], None],
+        on_progress: Callable[[int, int], bool] | None = None,
+    ) -> None:
+        """Lay ``batch`` out in the child process.
+
+        ``on_part`` receives each PDF as it arrives: the combined PDF once, or one PDF per
+        attestation in order. ``on_progress(done, total)`` returning ``False`` cancels:
+        :class:`Cancelled` is raised once the child has stopped. Errors of ``on_part``
+        (a full disk) stop the child too (it finds the pipe closed).
+        """
+        mine = self._pipe
+        try:
+            mine.send((list(batch), head, stamp, combined))
+        except OSError:
+            log.error("the attestation process is gone (exit %s)", self._child.exitcode)
+            raise SpipError(INTERRUPTED) from None
+        total = len(batch)
+        cancelled = False
         while True:
             try:
                 kind, value = mine.recv()
             except EOFError:
-                log.error("the attestation process ended without a word (exit %s)", child.exitcode)
+                log.error(
+                    "the attestation process ended without a word (exit %s)", self._child.exitcode
+                )
                 raise SpipError(INTERRUPTED) from None
             if kind == "progress":
                 if not cancelled and on_progress is not None and not on_progress(value, total):
@@ -116,9 +146,3 @@ def render_batch(
             else:
                 log.error("the attestation process failed: %s", value)
                 raise SpipError(INTERRUPTED)
-    finally:
-        mine.close()
-        child.join(timeout=10)
-        if child.is_alive():
-            child.kill()
-            child.join()

@@ -70,7 +70,7 @@ from ..domain.validation import ValidationResult
 from ..reports import build_attestation, build_sign_in_sheet
 from .base import Clock, Service, UnitOfWorkSource, UserSession
 from .documents import letterhead_of, local_now
-from .rendering import render_batch
+from .rendering import BatchRenderer
 
 log = logging.getLogger(__name__)
 
@@ -923,7 +923,8 @@ class StageService(Service):
         self._require(Permission.PRINT)
         if not combined and not target.is_dir():
             raise SpipError(f"Le dossier « {target} » n'existe pas : choisissez-en un autre.")
-        with self._uow() as uow:
+        # The layout process starts now: it loads ReportLab while the numbers are registered.
+        with BatchRenderer() as renderer, self._uow() as uow:
             user = self.user
             stage = uow.stages.get(stage_id)
             if stage is None:
@@ -970,7 +971,7 @@ class StageService(Service):
             )
             parts: list[tuple[Path, Path]] = []
             try:
-                render_batch(
+                renderer.render(
                     printed,
                     letterhead_of(settings),
                     self._stamp(user),
