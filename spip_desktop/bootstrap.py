@@ -10,7 +10,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -34,9 +36,11 @@ from .services.persons import PersonService
 from .services.reference import ReferenceService
 from .services.retention import RetentionService
 from .services.settings import SettingsService
-from .services.stages import StageService
 from .services.subject_access import SubjectAccessService
 from .settings import DEMO_PERSONS, DEMO_SEED, Settings
+
+if TYPE_CHECKING:
+    from .services.stages import StageService
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +58,20 @@ class Services:
     backups: BackupService
     retention: RetentionService
     subject_access: SubjectAccessService
-    stages: StageService
     session: UserSession
     factory: UnitOfWorkFactory
     engine: Engine
     settings: Settings
     upgrade: UpgradeOutcome
+    today: Callable[[], date]
+    now: Callable[[], datetime]
+
+    @cached_property
+    def stages(self) -> StageService:
+        """Stages and programmes, loaded on first use: not before the sign-in form."""
+        from .services.stages import StageService
+
+        return StageService(self.factory, self.today, self.session, self.now)
 
     @property
     def database_label(self) -> str:
@@ -132,12 +144,13 @@ def open_services(
         backups=BackupService(factory, today, session, engine, settings.backup_dir),
         retention=RetentionService(factory, today, session),
         subject_access=SubjectAccessService(factory, today, session),
-        stages=StageService(factory, today, session, now or _now_on(today)),
         session=session,
         factory=factory,
         engine=engine,
         settings=settings,
         upgrade=outcome or UpgradeOutcome(None, "", None),
+        today=today,
+        now=now or _now_on(today),
     )
     if settings.demo and services.maintenance.person_count() == 0:
         log.info("filling the demonstration database")

@@ -32,7 +32,6 @@ from ..domain.model import MeasureDraft
 from ..domain.security import DEMO_ACCOUNTS, Role, encode_roles
 from ..domain.service_settings import ServiceSettings
 from ..domain.text import given_names_sort_key, name_sort_key, search_document
-from . import demo_stages
 from . import models as m
 from .models import utcnow
 from .search import bulk_load
@@ -491,6 +490,8 @@ def populate(
                     progress(done, persons)
         if postgresql:
             _catch_up_sequences(connection, ("person", "measure"))
+        from . import demo_stages  # the stage modules load only when a demo is made
+
         stages = demo_stages.populate_stages(connection, seed, today)
     return DemoSummary(persons, n_measures, n_obligations, stages.stages, stages.enrolments)
 

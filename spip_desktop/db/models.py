@@ -39,7 +39,7 @@ from ..domain.enums import (
     Regime,
     Sex,
 )
-from ..domain.stages import (
+from ..domain.stage_terms import (
     STAGE_MAX_LENGTHS,
     ActionKind,
     AttendanceCode,

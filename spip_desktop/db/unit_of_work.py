@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -16,7 +17,9 @@ from .accounts import AccountRepository, SettingsRepository
 from .audit import AuditRepository
 from .engine import classify_error, describe, read_only_engine, sqlite_path
 from .repositories import MeasureRepository, PersonRepository, ReferenceRepository
-from .stages import StageRepository
+
+if TYPE_CHECKING:
+    from .stages import StageRepository
 
 
 class UnitOfWork:
@@ -29,7 +32,6 @@ class UnitOfWork:
     audit: AuditRepository
     accounts: AccountRepository
     settings: SettingsRepository
-    stages: StageRepository
 
     def __init__(
         self, factory: sessionmaker[Session], where: str, guard: Callable[[], None] | None = None
@@ -48,7 +50,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.accounts = AccountRepository(self.session)
         self.settings = SettingsRepository(self.session)
-        self.stages = StageRepository(self.session)
+        self._stages: StageRepository | None = None
         return self
 
     def __exit__(
@@ -67,6 +69,15 @@ class UnitOfWork:
             raise _integrity_error(exc) from exc
         if isinstance(exc, DBAPIError):
             raise classify_error(exc, self._where) from exc
+
+    @property
+    def stages(self) -> StageRepository:
+        """The stage tables' SQL, loaded on first use (not at start-up)."""
+        if self._stages is None:
+            from .stages import StageRepository
+
+            self._stages = StageRepository(self.session)
+        return self._stages
 
     def commit(self) -> None:
         self.session.commit()

@@ -22,7 +22,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyl
 
 from ..domain.dates import format_date, format_date_long
 from ..domain.documents import AttendedSessionLine, AttestationDocument, Letterhead, PrintStamp
-from ..domain.stages import format_minutes, format_time
+from ..domain.stage_terms import format_minutes, format_time
 from .fonts import SANS, SANS_BOLD
 from .layout import (
     ACCENT,

@@ -20,7 +20,7 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from ..domain.dates import format_date, format_date_long
 from ..domain.documents import Letterhead, PrintStamp, SignInLine, SignInSheet
-from ..domain.stages import format_time
+from ..domain.stage_terms import format_time
 from .fonts import SANS, SANS_BOLD
 from .layout import (
     ACCENT,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..domain.audit import AuditEntry, AuditQuery, ChainReport
 from ..domain.backup_policy import BackupInfo
@@ -30,25 +30,27 @@ from ..domain.model import (
 from ..domain.retention import RetentionCandidate
 from ..domain.security import Account, AccountDraft, User
 from ..domain.service_settings import ServiceSettings
-from ..domain.stages import (
-    AttendanceChange,
-    AttendanceRecord,
-    AttendanceSheet,
-    AttestationEntry,
-    BatchOutcome,
-    EndKind,
-    Enrolment,
-    EnrolmentDraft,
-    EnrolmentLine,
-    IssuedAttestation,
-    PrintedSheet,
-    Stage,
-    StageDraft,
-    StageQuery,
-    StageType,
-    StageTypeDraft,
-)
 from ..domain.validation import ValidationResult
+
+if TYPE_CHECKING:  # the stage types load with the stages page, after the first paint
+    from ..domain.stages import (
+        AttendanceChange,
+        AttendanceRecord,
+        AttendanceSheet,
+        AttestationEntry,
+        BatchOutcome,
+        EndKind,
+        Enrolment,
+        EnrolmentDraft,
+        EnrolmentLine,
+        IssuedAttestation,
+        PrintedSheet,
+        Stage,
+        StageDraft,
+        StageQuery,
+        StageType,
+        StageTypeDraft,
+    )
 
 
 class PersonActions(Protocol):
