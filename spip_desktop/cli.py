@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_attestation(args: argparse.Namespace, settings: Settings) -> int:
     from .bootstrap import open_services
-    from .services.stages import write_atomically
+    from .services.files import save_file
 
     services = open_services(settings)
     try:
@@ -221,7 +221,7 @@ def _cmd_attestation(args: argparse.Namespace, settings: Settings) -> int:
         if args.enrolment is not None:
             _check_writable(args.out)  # before a number is registered for nothing
             issued = services.stages.issue_attestation(args.enrolment)
-            write_atomically(args.out, issued.pdf)
+            save_file(args.out, issued.pdf)
             kind = "duplicata de l'attestation" if issued.duplicata else "attestation"
             print(f"{kind.capitalize()} {issued.number} écrite : {args.out}")
             notices = issued.notices
@@ -256,13 +256,13 @@ def _check_writable(out: Path) -> None:
 
 def _cmd_emargement(args: argparse.Namespace, settings: Settings) -> int:
     from .bootstrap import open_services
-    from .services.stages import write_atomically
+    from .services.files import save_file
 
     services = open_services(settings)
     try:
         services.sign_in_command_line(f"emargement --session {args.session} --out {args.out}")
         sheet = services.stages.sign_in_sheet(args.session)
-        write_atomically(args.out, sheet.pdf)
+        save_file(args.out, sheet.pdf)
     finally:
         services.close()
     print(f"Feuille d'émargement écrite : {args.out}")

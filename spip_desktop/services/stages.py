@@ -9,8 +9,6 @@ registered document again, marked *DUPLICATA*.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -70,12 +68,11 @@ from ..domain.validation import ValidationResult
 from ..reports import build_attestation, build_sign_in_sheet
 from .base import Clock, Service, UnitOfWorkSource, UserSession
 from .documents import letterhead_of, local_now
+from .files import discard, file_error, safe_file_name, write_part
 from .rendering import BatchRenderer
 
 log = logging.getLogger(__name__)
 
-#: Flushes a written file to the disk (a seam for the full-disk tests).
-_fsync = os.fsync
 
 STAGE_GONE = "Ce stage n'existe plus : il a peut-être été supprimé."
 ENROLMENT_GONE = "Cette inscription n'existe plus : elle a peut-être été annulée."
@@ -112,50 +109,6 @@ def _enrolment_values(enrolment: Enrolment | EnrolmentDraft) -> dict[str, Any]:
         "final_date": enrolment.final_date,
         "capacity_override_reason": enrolment.capacity_override_reason,
     }
-
-
-def safe_file_name(text: str) -> str:
-    """A file name any system accepts: letters, digits, ``-`` and ``_``, accents folded."""
-    folded = fold(text).upper()
-    kept = "".join(c if c.isalnum() else "_" for c in folded)
-    return "_".join(part for part in kept.split("_") if part)[:80] or "DOCUMENT"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a ``.part`` file: complete, or not there at all."""
-    part = path.with_name(path.name + ".part")
-    try:
-        with open(part, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            _fsync(handle.fileno())
-        os.replace(part, path)
-    except OSError as error:
-        _discard(part)
-        raise file_error(path, error) from error
-
-
-def _discard(part: Path) -> None:
-    """Remove a partial file, if there is one (its folder may not even exist)."""
-    with contextlib.suppress(OSError):
-        part.unlink(missing_ok=True)
-
-
-def file_error(path: Path, error: OSError) -> SpipError:
-    """A French sentence for a file that could not be written."""
-    if error.errno == errno.ENOSPC:
-        return SpipError(
-            f"Le disque est plein : « {path.name} » n'a pas pu être enregistré. "
-            "Libérez de la place puis recommencez ; aucun fichier incomplet n'a été laissé."
-        )
-    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return SpipError(
-            f"Le dossier « {path.parent} » n'est pas accessible en écriture : "
-            "choisissez un autre dossier."
-        )
-    if error.errno in (errno.ENOENT, errno.ENOTDIR):
-        return SpipError(f"Le dossier « {path.parent} » n'existe pas : choisissez-en un autre.")
-    return SpipError(f"« {path.name} » n'a pas pu être enregistré ({error.strerror or error}).")
 
 
 class StageService(Service):
@@ -982,7 +935,7 @@ class StageService(Service):
                 uow.commit()
             except BaseException:
                 for part, _final in parts:
-                    _discard(part)
+                    discard(part)
                 raise
         written = []
         for index, (part, final) in enumerate(parts):
@@ -990,7 +943,7 @@ class StageService(Service):
                 os.replace(part, final)
             except OSError as error:  # after the commit: the numbers are registered
                 for leftover, _ in parts[index:]:
-                    _discard(leftover)
+                    discard(leftover)
                 raise SpipError(
                     f"Les attestations sont délivrées et inscrites au registre, mais "
                     f"« {final.name} » n'a pas pu être mis en place ({error.strerror or error}) : "
@@ -1008,16 +961,10 @@ class StageService(Service):
 
     @staticmethod
     def _write_part(final: Path, data: bytes) -> tuple[Path, Path]:
-        part = final.with_name(final.name + ".part")
         try:
-            with open(part, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                _fsync(handle.fileno())
+            return write_part(final, data), final
         except OSError as error:
-            _discard(part)
             raise file_error(final, error) from error
-        return part, final
 
     # -- sign-in sheets -----------------------------------------------------------------
     def sign_in_sheet(self, session_id: int) -> PrintedSheet:

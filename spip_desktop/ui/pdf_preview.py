@@ -12,8 +12,6 @@ cache: a file of 500 attestations opens as fast as a single one.
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
 import shutil
 import tempfile
 from bisect import bisect_right
@@ -51,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..services.files import reason, write_atomically
 from .prompter import Prompter
 
 PDF_FILTER = "Documents PDF (*.pdf)"
@@ -244,50 +243,10 @@ def chosen_pages(printer: QPrinter, page_count: int) -> tuple[int, int]:
     return 1, page_count
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` all at once: a failure leaves neither a half file nor a .part."""
-    part = path.with_name(path.name + ".part")
-    try:
-        with open(part, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(part, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            part.unlink()
-        raise
-    with contextlib.suppress(OSError, AttributeError):  # the rename itself, on disk (POSIX only)
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-
-
 def remove_viewer_copies() -> None:
     """Delete the temporary copies handed to the system viewer (call when the application quits)."""
     while _viewer_copies:
         shutil.rmtree(_viewer_copies.pop(), ignore_errors=True)
-
-
-def _reason(error: OSError) -> str:
-    """Why a file could not be written, as the end of a French sentence."""
-    reasons = {
-        errno.ENOSPC: "le disque est plein",
-        getattr(errno, "EDQUOT", -1): "votre quota d'espace disque est atteint",
-        errno.EACCES: (
-            "vous n'avez pas le droit d'écrire à cet endroit, "
-            "ou le fichier est ouvert dans un autre programme"
-        ),
-        errno.EPERM: "vous n'avez pas le droit d'écrire à cet endroit",
-        errno.EROFS: "cet emplacement est en lecture seule",
-        errno.ENOENT: "ce dossier n'existe pas",
-        errno.ENOTDIR: "ce chemin ne désigne pas un dossier",
-        errno.EISDIR: "un dossier porte déjà ce nom",
-        errno.ENAMETOOLONG: "le nom du fichier est trop long",
-    }
-    return reasons.get(error.errno or 0, "le système a refusé l'écriture")
 
 
 def _pdf_file_name(suggested_name: str) -> str:
@@ -956,7 +915,7 @@ class PdfPreviewDialog(QDialog):
             self._prompter.error(
                 "Enregistrement impossible",
                 f"Le document n'a pas pu être enregistré sous le nom « {path.name} » "
-                f"dans le dossier « {path.parent} » : {_reason(error)}. "
+                f"dans le dossier « {path.parent} » : {reason(error)}. "
                 "Aucun fichier n'a été créé ni modifié.",
             )
             return False
@@ -978,7 +937,7 @@ class PdfPreviewDialog(QDialog):
             self._prompter.error(
                 "Ouverture impossible",
                 f"Le document « {self._suggested_name} » n'a pas pu être préparé pour le "
-                f"lecteur du système : {_reason(error)}.",
+                f"lecteur du système : {reason(error)}.",
             )
             return False
         if not self._open_url(QUrl.fromLocalFile(str(copy))):

@@ -38,7 +38,7 @@ from spip_desktop.domain.stages import (
     StageTypeDraft,
 )
 from spip_desktop.reports.layout import Cancelled
-from spip_desktop.services import stages as stage_module
+from spip_desktop.services import files as files_module
 from tests.conftest import Reference, person_draft, sign_in_as
 
 #: The nine official names, typed from the Code pénal (domain.md), not from the code.
@@ -627,7 +627,7 @@ def test_a_full_disk_mid_batch_leaves_no_file_and_no_number(
         if calls["n"] == 2:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(stage_module, "_fsync", fsync_then_full)
+    monkeypatch.setattr(files_module, "_fsync", fsync_then_full)
     with pytest.raises(SpipError, match="disque est plein"):
         services.stages.issue_for_stage(past_stage.id, out, combined=False)
     assert list(out.iterdir()) == []
