@@ -628,6 +628,7 @@ class MainWindow(QMainWindow):
 
             panel = PersonStagesPanel(
                 self.backend.stages,
+                self.runner,
                 self.prompter,
                 self.preview_pdf,
                 lambda: page.may(Permission.ENROL),

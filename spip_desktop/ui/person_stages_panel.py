@@ -4,6 +4,7 @@ enrolment in a stage, and their attestations."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -18,11 +19,12 @@ from PySide6.QtWidgets import (
 from ..domain.dates import format_date
 from ..domain.errors import InvalidInput, SpipError
 from ..domain.model import PersonFile
-from ..domain.stages import EnrolmentLine, IssuedAttestation, StagePhase
+from ..domain.stages import EnrolmentLine, IssuedAttestation, Stage, StagePhase
 from .backend import StageActions
 from .prompter import Prompter
 from .record_model import Column, RecordTableModel, configure_table
 from .stages_page import Preview, attestation_label, fit_columns, stage_dates
+from .tasks import TaskRunner
 
 COLUMNS: list[Column[EnrolmentLine]] = [
     Column("Stage ou action", lambda x: x.stage.display_title),
@@ -47,6 +49,7 @@ class PersonStagesPanel(QWidget):
     def __init__(
         self,
         stages: StageActions,
+        runner: TaskRunner,
         prompter: Prompter,
         preview: Preview,
         may_enrol: Callable[[], bool],
@@ -55,6 +58,7 @@ class PersonStagesPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.stages = stages
+        self.runner = runner
         self.prompter = prompter
         self.preview = preview
         self._may_enrol = may_enrol
@@ -98,13 +102,23 @@ class PersonStagesPanel(QWidget):
         self.attest_button.setVisible(file is not None and self._may_print())
 
     def reload(self) -> None:
+        """Load the person's stages off the GUI thread (an answer for another file is dropped)."""
         if self.file is None:
             return
-        try:
-            lines = self.stages.person_enrolments(self.file.person.id)
-        except SpipError as error:
+        person_id = self.file.person.id
+
+        def loaded(lines: tuple[EnrolmentLine, ...]) -> None:
+            if self.file is not None and self.file.person.id == person_id:
+                self._show(lines)
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, SpipError):
+                raise error
             self.message_label.setText(error.message)
-            return
+
+        self.runner.run(lambda: self.stages.person_enrolments(person_id), loaded, failed)
+
+    def _show(self, lines: tuple[EnrolmentLine, ...]) -> None:
         self.model.set_records(lines)
         self.message_label.setText(
             "Aucune inscription à un stage ou à un programme."
@@ -120,18 +134,22 @@ class PersonStagesPanel(QWidget):
         return self.model.record_at(rows[0].row())
 
     def enrol(self) -> None:
+        """Pick a stage still to come or running, then enrol the person in it."""
+        if self.file is None:
+            return
+        stages = self.stages
+        self.runner.run(
+            lambda: (stages.now(), stages.list_stages()),
+            lambda found: self._enrol_in(*found),
+            lambda error: self._failed("Inscription impossible", error),
+        )
+
+    def _enrol_in(self, now: datetime, stages: tuple[Stage, ...]) -> None:
         from .enrol_dialog import EnrolDialog
 
         if self.file is None:
             return
-        now = self.stages.now()
-        try:
-            open_stages = [
-                s for s in self.stages.list_stages() if s.phase(now) is not StagePhase.DONE
-            ]
-        except SpipError as error:
-            self.prompter.error("Inscription impossible", error.message)
-            return
+        open_stages = [s for s in stages if s.phase(now) is not StagePhase.DONE]
         if not open_stages:
             self.prompter.inform(
                 "Inscrire à un stage",
@@ -146,13 +164,11 @@ class PersonStagesPanel(QWidget):
         )
         if draft is None:
             return
-        try:
-            self.stages.enrol(draft)
-        except SpipError as error:
-            self._error("Inscription impossible", error)
-            return
-        self.reload()
-        self.changed.emit()
+        self.runner.run(
+            lambda: self.stages.enrol(draft),
+            lambda _: self._changed(),
+            lambda error: self._failed("Inscription impossible", error),
+        )
 
     def end_enrolment(self) -> None:
         from .enrol_dialog import EndEnrolmentDialog
@@ -170,11 +186,14 @@ class PersonStagesPanel(QWidget):
         if answer is None:
             return
         kind, day, reason = answer
-        try:
-            self.stages.end_enrolment(line.enrolment.id, line.enrolment.version, kind, day, reason)
-        except SpipError as error:
-            self._error("Enregistrement impossible", error)
-            return
+        enrolment = line.enrolment
+        self.runner.run(
+            lambda: self.stages.end_enrolment(enrolment.id, enrolment.version, kind, day, reason),
+            lambda _: self._changed(),
+            lambda error: self._failed("Enregistrement impossible", error),
+        )
+
+    def _changed(self) -> None:
         self.reload()
         self.changed.emit()
 
@@ -182,11 +201,14 @@ class PersonStagesPanel(QWidget):
         line = self.selected()
         if line is None:
             return
-        try:
-            issued: IssuedAttestation = self.stages.issue_attestation(line.enrolment.id)
-        except SpipError as error:
-            self._error("Attestation impossible", error)
-            return
+        enrolment_id = line.enrolment.id
+        self.runner.run(
+            lambda: self.stages.issue_attestation(enrolment_id),
+            self._show_attestation,
+            lambda error: self._failed("Attestation impossible", error),
+        )
+
+    def _show_attestation(self, issued: IssuedAttestation) -> None:
         self.reload()
         kind = "Duplicata de l'attestation" if issued.duplicata else "Attestation"
         self.preview(issued.pdf, f"{kind} {issued.number}", issued.file_name)
@@ -201,6 +223,8 @@ class PersonStagesPanel(QWidget):
         if line is not None:
             self.show_stage_requested.emit(line.stage.id)
 
-    def _error(self, title: str, error: SpipError) -> None:
+    def _failed(self, title: str, error: BaseException) -> None:
+        if not isinstance(error, SpipError):
+            raise error
         text = error.result.summary() if isinstance(error, InvalidInput) else error.message
         self.prompter.error(title, text)
