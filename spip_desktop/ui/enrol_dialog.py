@@ -59,6 +59,7 @@ from .widgets import (
     field_with_error,
     fill_enum_combo,
     set_invalid,
+    show_validation,
 )
 
 #: Characters typed before the person search runs.
@@ -536,12 +537,7 @@ class EnrolDialog(QDialog):
         self.deadline_label.setVisible(bool(deadline))
         self._frame_form.setRowVisible(self.override_box, self._full(self.selected_stage()))
         shown = set(self.errors) if self._attempted else self._touched
-        for name, label in self.errors.items():
-            label.show_message(result.errors.get(name) if name in shown else None)
-        for name, widget in self._error_widgets().items():
-            set_invalid(widget, name in shown and name in result.errors)
-        self.warning_label.setText("\n".join(result.warnings))
-        self.warning_label.setVisible(bool(result.warnings))
+        show_validation(result, self.errors, self._error_widgets(), shown, self.warning_label)
         grow_to_fit(self)
         return result
 

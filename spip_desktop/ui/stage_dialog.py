@@ -55,7 +55,7 @@ from ..domain.stages import (
 )
 from ..domain.validation import ValidationResult
 from .prompter import Prompter
-from .widgets import ErrorLabel, field_with_error, select_data, set_invalid
+from .widgets import ErrorLabel, field_with_error, select_data, show_validation
 
 #: Local styles for what the application stylesheet has no rule for (hints, rule panels).
 DIALOG_STYLE = """
@@ -860,17 +860,12 @@ class StageDialog(QDialog):
         shown = (
             self._touched | set(self.errors) | {"sessions"} if self._attempted else self._touched
         )
-        for name, label in self.errors.items():
-            label.show_message(result.errors.get(name) if name in shown else None)
-        for name, widget in self._error_widgets().items():
-            set_invalid(widget, name in shown and name in result.errors)
+        show_validation(result, self.errors, self._error_widgets(), shown, self.warning_label)
         lines = list(cell_errors.values()) or [
             result.errors[n] for n in ("sessions", "session_label") if n in result.errors
         ]
         self.rules_label.setText("\n".join(lines))
         self.rules_panel.setVisible(bool(lines) and "sessions" in shown)
-        self.warning_label.setText("\n".join(result.warnings))
-        self.warning_label.setVisible(bool(result.warnings))
         grow_to_fit(self)
         return result
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.dates import DateParseError, format_date, parse_date
 from ..domain.enums import LabelledEnum
+from ..domain.validation import ValidationResult
 
 FRENCH = QLocale(QLocale.Language.French, QLocale.Country.France)
 
@@ -195,3 +197,21 @@ def page_heading(title: str, intro: str) -> tuple[QLabel, QLabel]:
     intro_label.setObjectName("pageIntro")
     intro_label.setWordWrap(True)
     return title_label, intro_label
+
+
+def show_validation(
+    result: ValidationResult,
+    labels: Mapping[str, ErrorLabel],
+    widgets: Mapping[str, QWidget],
+    shown: Collection[str],
+    warning_label: QLabel | None = None,
+) -> None:
+    """A form's validation on screen: each field's sentence under it and a red frame, for the
+    fields in ``shown`` (touched, or all after a save attempt); warnings in ``warning_label``."""
+    for name, label in labels.items():
+        label.show_message(result.errors.get(name) if name in shown else None)
+    for name, widget in widgets.items():
+        set_invalid(widget, name in shown and name in result.errors)
+    if warning_label is not None:
+        warning_label.setText("\n".join(result.warnings))
+        warning_label.setVisible(bool(result.warnings))
