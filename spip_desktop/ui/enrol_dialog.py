@@ -52,6 +52,7 @@ from ..domain.stages import (
 from ..domain.validation import ValidationResult
 from .prompter import Prompter
 from .stage_dialog import DIALOG_STYLE, UNAVAILABLE_TEXT, grow_to_fit, hint_label
+from .tasks import TaskRunner
 from .widgets import (
     DateField,
     ErrorLabel,
@@ -164,6 +165,7 @@ class EnrolDialog(QDialog):
         stage: Stage | None = None,
         search: PersonSearch | None = None,
         enrolled_person_ids: Set[int] = frozenset(),
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         if (person is None) == (stage is None):
@@ -173,6 +175,8 @@ class EnrolDialog(QDialog):
         self._person = person
         self._stage = stage
         self._search = search
+        #: Runs the search off the GUI thread (without one, the search is called directly).
+        self._runner = runner
         self._enrolled_stage_ids = set(enrolled_stage_ids)
         self._enrolled_person_ids = set(enrolled_person_ids)
         self._stages = {s.id: s for s in stages}
@@ -293,6 +297,7 @@ class EnrolDialog(QDialog):
         enrolled_person_ids: Set[int],
         prompter: Prompter,
         parent: QWidget | None = None,
+        runner: TaskRunner | None = None,
     ) -> EnrolDialog:
         return cls(
             today,
@@ -301,6 +306,7 @@ class EnrolDialog(QDialog):
             stage=stage,
             search=search,
             enrolled_person_ids=enrolled_person_ids,
+            runner=runner,
         )
 
     # -- person mode: the stage is chosen -------------------------------------------
@@ -387,9 +393,18 @@ class EnrolDialog(QDialog):
 
     def _on_search_text_changed(self, text: str) -> None:
         wanted = text.strip()
-        found: Sequence[PersonChoice] = ()
-        if len(wanted) >= MIN_SEARCH_LENGTH and self._search is not None:
-            found = self._search(wanted)
+        search = self._search
+        if len(wanted) < MIN_SEARCH_LENGTH or search is None:
+            self._on_found(wanted, ())
+        elif self._runner is None:
+            self._on_found(wanted, search(wanted))
+        else:
+            self._runner.run(lambda: search(wanted), lambda found: self._on_found(wanted, found))
+
+    def _on_found(self, wanted: str, found: Sequence[PersonChoice]) -> None:
+        """Show what the search found, unless the user has typed on since."""
+        if self.search_edit is not None and self.search_edit.text().strip() != wanted:
+            return
         self._show_results(wanted, found)
         self._validate()
 
@@ -623,9 +638,10 @@ class EnrolDialog(QDialog):
         enrolled_person_ids: Set[int],
         prompter: Prompter,
         parent: QWidget | None = None,
+        runner: TaskRunner | None = None,
     ) -> EnrolmentDraft | None:
         """From a stage: the enrolment draft, or ``None`` when cancelled."""
-        dialog = cls.for_stage(stage, search, today, enrolled_person_ids, prompter, parent)
+        dialog = cls.for_stage(stage, search, today, enrolled_person_ids, prompter, parent, runner)
         return dialog._run()
 
 

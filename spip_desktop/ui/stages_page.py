@@ -761,7 +761,13 @@ class StagesPage(QWidget):
         stage = self.detail.stage
         enrolled = {x.enrolment.person.id for x in self.detail.lines}
         draft = EnrolDialog.ask_for_stage(
-            stage, self.search_people, self.detail.now.date(), enrolled, self.prompter, self
+            stage,
+            self.search_people,
+            self.detail.now.date(),
+            enrolled,
+            self.prompter,
+            self,
+            self.runner,  # the search runs off the GUI thread, as in the list
         )
         if draft is None:
             return

@@ -821,3 +821,32 @@ def test_an_abandon_is_confirmed_as_such(qtbot) -> None:
     dialog.save_button.click()
     assert prompter.asked[-1][0] == "Confirmer l'abandon de DUPONT Jean ?"
     assert dialog.outcome() == (EndKind.ABANDON, TODAY, "Déménagement hors du ressort")
+
+
+def test_the_person_search_runs_off_the_gui_thread_and_keeps_the_last_words(qtbot) -> None:
+    import threading
+
+    from spip_desktop.ui.tasks import TaskRunner
+
+    threads: list[bool] = []
+    release = threading.Event()
+
+    def search(text: str) -> list[PersonChoice]:
+        threads.append(threading.current_thread() is threading.main_thread())
+        if text == "du":
+            release.wait(5)  # an old, slow answer: it must not replace the newer one
+        return [p for p in PEOPLE if text.casefold() in p.label.casefold()]
+
+    runner = TaskRunner(on_error=lambda error: None)
+    dialog = EnrolDialog.for_stage(MARCH, search, TODAY, set(), FakePrompter(), runner=runner)
+    qtbot.addWidget(dialog)
+    assert dialog.search_edit is not None and dialog.result_list is not None
+    dialog.search_edit.setText("du")
+    dialog.search_edit.setText("durand")
+    qtbot.waitUntil(lambda: dialog.result_list.count() == 1)
+    release.set()
+    runner.wait()
+    texts = [dialog.result_list.item(i).text() for i in range(dialog.result_list.count())]
+    assert texts == [p.label for p in PEOPLE if "durand" in p.label.casefold()]
+    assert threads == [False, False]
+    runner.shutdown()
