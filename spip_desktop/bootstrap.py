@@ -40,7 +40,12 @@ from .services.subject_access import SubjectAccessService
 from .settings import DEMO_PERSONS, DEMO_SEED, Settings
 
 if TYPE_CHECKING:
+    from .services.journal import JournalService
+    from .services.partners import PartnerService
+    from .services.rights import RightsService
     from .services.stages import StageService
+    from .services.timeline import TimelineService
+    from .services.todo import TodoService
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +77,41 @@ class Services:
         from .services.stages import StageService
 
         return StageService(self.factory, self.today, self.session, self.now)
+
+    @cached_property
+    def rights(self) -> RightsService:
+        """Access-to-rights steps, loaded on first use."""
+        from .services.rights import RightsService
+
+        return RightsService(self.factory, self.today, self.session, self.now)
+
+    @cached_property
+    def partners(self) -> PartnerService:
+        """Partners and conventions, loaded on first use."""
+        from .services.partners import PartnerService
+
+        return PartnerService(self.factory, self.today, self.session, self.now)
+
+    @cached_property
+    def journal(self) -> JournalService:
+        """Notes and appointments, loaded on first use."""
+        from .services.journal import JournalService
+
+        return JournalService(self.factory, self.today, self.session, self.now)
+
+    @cached_property
+    def timeline(self) -> TimelineService:
+        """A person's chronology (screen and PDF), loaded on first use."""
+        from .services.timeline import TimelineService
+
+        return TimelineService(self.factory, self.today, self.session, self.now)
+
+    @cached_property
+    def todo(self) -> TodoService:
+        """The *À traiter* list, loaded on first use."""
+        from .services.todo import TodoService
+
+        return TodoService(self.factory, self.today, self.session, self.now)
 
     @property
     def database_label(self) -> str:

@@ -39,6 +39,9 @@ from ..domain.enums import (
     Regime,
     Sex,
 )
+from ..domain.journal import EntryKind, Outcome
+from ..domain.partners import ConventionLevel, ConventionStatus, Milieu, PartnerKind
+from ..domain.rights import Actor, StepKind, StepStatus
 from ..domain.stage_terms import (
     STAGE_MAX_LENGTHS,
     ActionKind,
@@ -349,8 +352,10 @@ class StageTypeRow(Versioned, Base):
 class StageRow(Versioned, Base):
     """One *session de stage* (or programme, or action): its sessions are its dated days.
 
-    ``organiser_partner_id`` is where [4/6] links a partner record (no foreign key
-    until the partner table exists); ``organiser_name`` keeps the name typed meanwhile.
+    A partner organiser is ``organiser_partner_id`` (``organiser_name`` keeps its name
+    as printed, for the stages planned before partners were records: migration 0004
+    turned those names into partners); ``venue_partner_id`` is the partner lending
+    the premises, when one does.
     ``first_day`` and ``last_day`` project the sessions for the list (rewritten with them).
     """
 
@@ -364,8 +369,9 @@ class StageRow(Versioned, Base):
     organiser_name: Mapped[str] = mapped_column(
         _stage_text("organiser_name"), nullable=False, default=""
     )
-    organiser_partner_id: Mapped[int | None] = mapped_column(Integer)
+    organiser_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
     venue: Mapped[str] = mapped_column(_stage_text("venue"), nullable=False, default="")
+    venue_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
     capacity: Mapped[int | None] = mapped_column(Integer)
     price_cents: Mapped[int | None] = mapped_column(Integer)
     required_minutes: Mapped[int | None] = mapped_column(Integer)
@@ -507,3 +513,168 @@ class AttestationCopyRow(Base):
     printed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
     printed_by_login: Mapped[str] = mapped_column(String(100), nullable=False)
     printed_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+# -- partners and conventions ([4/6]) ---------------------------------------------------
+
+
+class PartnerRow(Versioned, Base):
+    """A partner of the service. Archived (``active`` false), never deleted while used.
+
+    ``themes`` holds :class:`~spip_desktop.domain.partners.Theme` values separated by
+    commas; ``sort_key`` is the folded name the directory sorts and searches on.
+    """
+
+    __tablename__ = "partner"
+
+    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    kind: Mapped[PartnerKind] = mapped_column(EnumText(PartnerKind, 20), nullable=False)
+    themes: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    address: Mapped[str] = mapped_column(String(250), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(String(30), nullable=False, default="")
+    email: Mapped[str] = mapped_column(String(254), nullable=False, default="")
+    referent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), index=True)
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    sort_key: Mapped[str] = mapped_column(String(600), nullable=False, index=True)
+
+
+class PartnerAntenneRow(Base):
+    """An antenne a partner serves."""
+
+    __tablename__ = "partner_antenne"
+
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True
+    )
+    antenne_id: Mapped[int] = mapped_column(ForeignKey("antenne.id"), primary_key=True, index=True)
+
+
+class PartnerContactRow(Base):
+    """A person to call at a partner."""
+
+    __tablename__ = "partner_contact"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partner.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(150), nullable=False)
+    role: Mapped[str] = mapped_column(String(150), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(String(30), nullable=False, default="")
+    email: Mapped[str] = mapped_column(String(254), nullable=False, default="")
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class ConventionRow(Versioned, Base):
+    """A convention signed (or being prepared) with a partner."""
+
+    __tablename__ = "convention"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), nullable=False, index=True)
+    level: Mapped[ConventionLevel] = mapped_column(EnumText(ConventionLevel, 20), nullable=False)
+    title: Mapped[str] = mapped_column(String(250), nullable=False)
+    themes: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    milieu: Mapped[Milieu] = mapped_column(EnumText(Milieu, 20), nullable=False)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True)
+    funding_cents: Mapped[int | None] = mapped_column(Integer)
+    funding_source: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    status: Mapped[ConventionStatus] = mapped_column(EnumText(ConventionStatus, 20), nullable=False)
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+# -- access to rights ([4/6]) -------------------------------------------------------------
+
+
+class RightsStepRow(Versioned, Base):
+    """A rights step (*démarche*) of a person.
+
+    ``status``, ``status_at`` and ``closed`` project the latest row of its history
+    (:class:`RightsStepUpdateRow`), rewritten in the same transaction, so that the
+    lists and the to-do list filter through indexes. ``documents`` holds the
+    documents received, one per line.
+    """
+
+    __tablename__ = "rights_step"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[StepKind] = mapped_column(EnumText(StepKind, 30), nullable=False)
+    other_label: Mapped[str] = mapped_column(String(150), nullable=False, default="")
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
+    handled_by: Mapped[Actor] = mapped_column(EnumText(Actor, 10), nullable=False)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), index=True)
+    partner_contact: Mapped[str] = mapped_column(String(150), nullable=False, default="")
+    opened_on: Mapped[date] = mapped_column(Date, nullable=False)
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
+    documents: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[StepStatus] = mapped_column(EnumText(StepStatus, 20), nullable=False)
+    status_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    closed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+    __table_args__ = (
+        # Follow-ups due (to-do list, overdue filter) and rights expiring.
+        Index("ix_rights_step_open_follow_up", "closed", "follow_up_on"),
+        Index("ix_rights_step_closed_expiry", "closed", "expires_on"),
+        Index("ix_rights_step_status", "status", "follow_up_on"),
+    )
+
+
+class RightsStepUpdateRow(Base):
+    """One row of a step's history. The database refuses to change it (trigger)."""
+
+    __tablename__ = "rights_step_update"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("rights_step.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    status: Mapped[StepStatus] = mapped_column(EnumText(StepStatus, 20), nullable=False)
+    previous: Mapped[StepStatus | None] = mapped_column(EnumText(StepStatus, 20))
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author_login: Mapped[str] = mapped_column(String(100), nullable=False)
+    author: Mapped[str] = mapped_column(String(200), nullable=False)
+    actor: Mapped[Actor] = mapped_column(EnumText(Actor, 10), nullable=False)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+# -- journal ([4/6]) -------------------------------------------------------------------------
+
+
+class JournalEntryRow(Versioned, Base):
+    """A note or an appointment (*entretien*, *convocation*, *visite à domicile*) of a file."""
+
+    __tablename__ = "journal_entry"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[EntryKind] = mapped_column(EnumText(EntryKind, 20), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    at: Mapped[time | None] = mapped_column(Time)
+    subject: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    outcome: Mapped[Outcome | None] = mapped_column(EnumText(Outcome, 20))
+    author: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+    __table_args__ = (
+        Index("ix_journal_entry_person_day", "person_id", "day"),
+        # Appointments of a day (to-do list), for everyone or for one agent.
+        Index("ix_journal_entry_day_kind", "day", "kind"),
+        Index("ix_journal_entry_agent_day", "agent_id", "day"),
+    )
+
+
+# Measures ending soon (to-do list), whichever of the two end dates applies.
+Index("ix_measure_probation_end", MeasureRow.probation_end)
+Index("ix_measure_sentence_end", MeasureRow.sentence_end)

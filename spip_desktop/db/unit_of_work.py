@@ -19,7 +19,12 @@ from .engine import classify_error, describe, read_only_engine, sqlite_path
 from .repositories import MeasureRepository, PersonRepository, ReferenceRepository
 
 if TYPE_CHECKING:
+    from .journal import JournalRepository
+    from .partners import PartnerRepository
+    from .rights import RightsRepository
     from .stages import StageRepository
+    from .timeline import TimelineRepository
+    from .todo import TodoRepository
 
 
 class UnitOfWork:
@@ -51,6 +56,11 @@ class UnitOfWork:
         self.accounts = AccountRepository(self.session)
         self.settings = SettingsRepository(self.session)
         self._stages: StageRepository | None = None
+        self._rights: RightsRepository | None = None
+        self._partners: PartnerRepository | None = None
+        self._journal: JournalRepository | None = None
+        self._timeline: TimelineRepository | None = None
+        self._todo: TodoRepository | None = None
         return self
 
     def __exit__(
@@ -78,6 +88,51 @@ class UnitOfWork:
 
             self._stages = StageRepository(self.session)
         return self._stages
+
+    @property
+    def rights(self) -> RightsRepository:
+        """Access-to-rights steps and their history, loaded on first use."""
+        if self._rights is None:
+            from .rights import RightsRepository
+
+            self._rights = RightsRepository(self.session)
+        return self._rights
+
+    @property
+    def partners(self) -> PartnerRepository:
+        """Partners and conventions, loaded on first use."""
+        if self._partners is None:
+            from .partners import PartnerRepository
+
+            self._partners = PartnerRepository(self.session)
+        return self._partners
+
+    @property
+    def journal(self) -> JournalRepository:
+        """Notes and appointments of the files, loaded on first use."""
+        if self._journal is None:
+            from .journal import JournalRepository
+
+            self._journal = JournalRepository(self.session)
+        return self._journal
+
+    @property
+    def timeline(self) -> TimelineRepository:
+        """The events of a person's chronology, loaded on first use."""
+        if self._timeline is None:
+            from .timeline import TimelineRepository
+
+            self._timeline = TimelineRepository(self.session)
+        return self._timeline
+
+    @property
+    def todo(self) -> TodoRepository:
+        """The to-do list's queries, loaded on first use."""
+        if self._todo is None:
+            from .todo import TodoRepository
+
+            self._todo = TodoRepository(self.session)
+        return self._todo
 
     def commit(self) -> None:
         self.session.commit()

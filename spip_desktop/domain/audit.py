@@ -57,6 +57,12 @@ OBJECT_LABELS: dict[str, str] = {
     "enrolment": "Inscription",
     "attendance": "Présences",
     "attestation": "Attestation",
+    "partner": "Partenaire",
+    "convention": "Convention",
+    "rights_step": "Démarche d'accès aux droits",
+    "journal_entry": "Journal",
+    "timeline": "Chronologie",
+    "todo": "À traiter",
 }
 
 

@@ -47,6 +47,9 @@ RECORD_LABELS: dict[str, str] = {
     "attendance": "Présences aux séances",
     "attestation": "Attestations délivrées",
     "attestation_copy": "Duplicatas d'attestations",
+    "rights_step": "Démarches d'accès aux droits",
+    "rights_step_update": "Historique des démarches",
+    "journal_entry": "Journal (notes et rendez-vous)",
 }
 
 #: Free-text or third-party columns of the kept tables that anonymisation empties.

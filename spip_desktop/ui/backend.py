@@ -33,6 +33,17 @@ from ..domain.service_settings import ServiceSettings
 from ..domain.validation import ValidationResult
 
 if TYPE_CHECKING:  # the stage types load with the stages page, after the first paint
+    from ..domain.journal import JournalDraft, JournalEntry, Outcome
+    from ..domain.partners import (
+        Convention,
+        ConventionDraft,
+        ConventionQuery,
+        Partner,
+        PartnerDraft,
+        PartnerQuery,
+        PartnerUse,
+    )
+    from ..domain.rights import Actor, Step, StepDraft, StepLine, StepQuery, StepStatus
     from ..domain.stages import (
         AttendanceChange,
         AttendanceRecord,
@@ -51,6 +62,8 @@ if TYPE_CHECKING:  # the stage types load with the stages page, after the first 
         StageType,
         StageTypeDraft,
     )
+    from ..domain.timeline import Timeline, TimelineQuery
+    from ..domain.todo import TodoList, TodoScope
 
 
 class PersonActions(Protocol):
@@ -158,6 +171,16 @@ class Backend(Protocol):
     @property
     def stages(self) -> StageActions: ...
     @property
+    def rights(self) -> RightsActions: ...
+    @property
+    def partners(self) -> PartnerActions: ...
+    @property
+    def journal(self) -> JournalActions: ...
+    @property
+    def timeline(self) -> TimelineActions: ...
+    @property
+    def todo(self) -> TodoActions: ...
+    @property
     def database_label(self) -> str: ...
 
 
@@ -199,3 +222,72 @@ class StageActions(Protocol):
         on_progress: Callable[[int, int], bool] | None = None,
     ) -> BatchOutcome: ...
     def sign_in_sheet(self, session_id: int) -> PrintedSheet: ...
+
+
+class RightsActions(Protocol):
+    """Access-to-rights steps (see :mod:`spip_desktop.services.rights`)."""
+
+    def may_follow(self, referent_id: int | None) -> bool: ...
+    def person_steps(self, person_id: int) -> tuple[Step, ...]: ...
+    def get_step(self, step_id: int) -> Step: ...
+    def open_step(self, person_id: int, draft: StepDraft, note: str = "") -> Step: ...
+    def update_step(self, step_id: int, version: int, draft: StepDraft) -> Step: ...
+    def change_status(
+        self,
+        step_id: int,
+        version: int,
+        status: StepStatus,
+        note: str = "",
+        actor: Actor | None = None,
+        draft: StepDraft | None = None,
+    ) -> Step: ...
+    def add_note(
+        self, step_id: int, version: int, note: str, actor: Actor | None = None
+    ) -> Step: ...
+    def list_steps(
+        self, query: StepQuery, offset: int = 0, limit: int = 200
+    ) -> tuple[StepLine, ...]: ...
+    def count_steps(self, query: StepQuery) -> int: ...
+
+
+class PartnerActions(Protocol):
+    """The partner directory and the conventions (see :mod:`spip_desktop.services.partners`)."""
+
+    def partners(self, query: PartnerQuery | None = None) -> tuple[Partner, ...]: ...
+    def get_partner(self, partner_id: int) -> Partner: ...
+    def save_partner(
+        self, partner_id: int | None, version: int, draft: PartnerDraft
+    ) -> Partner: ...
+    def set_archived(self, partner_id: int, version: int, archived: bool) -> Partner: ...
+    def partner_use(self, partner_id: int) -> PartnerUse: ...
+    def delete_partner(self, partner_id: int, version: int) -> None: ...
+    def conventions(self, query: ConventionQuery | None = None) -> tuple[Convention, ...]: ...
+    def save_convention(
+        self, convention_id: int | None, version: int, draft: ConventionDraft
+    ) -> Convention: ...
+    def delete_convention(self, convention_id: int, version: int) -> None: ...
+
+
+class JournalActions(Protocol):
+    """Notes and appointments of a file (see :mod:`spip_desktop.services.journal`)."""
+
+    def now(self) -> datetime: ...
+    def entries(self, person_id: int) -> tuple[JournalEntry, ...]: ...
+    def save_entry(
+        self, person_id: int, entry_id: int | None, version: int, draft: JournalDraft
+    ) -> JournalEntry: ...
+    def set_outcome(self, entry_id: int, version: int, outcome: Outcome | None) -> JournalEntry: ...
+    def delete_entry(self, entry_id: int, version: int) -> None: ...
+
+
+class TimelineActions(Protocol):
+    """A person's chronology (see :mod:`spip_desktop.services.timeline`)."""
+
+    def timeline(self, person_id: int, query: TimelineQuery) -> Timeline: ...
+    def timeline_pdf(self, person_id: int, query: TimelineQuery) -> tuple[bytes, str]: ...
+
+
+class TodoActions(Protocol):
+    """The *À traiter* list (see :mod:`spip_desktop.services.todo`)."""
+
+    def todo(self, scope: TodoScope) -> TodoList: ...

@@ -135,7 +135,7 @@ def as_json(value: Any) -> Any:
     """A stored value as the export writes it."""
     if isinstance(value, datetime):
         return value.isoformat() + "+00:00"
-    if isinstance(value, date):
+    if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value

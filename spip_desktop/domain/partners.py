@@ -1,0 +1,262 @@
+"""Partners of the service and the conventions signed with them.
+
+Partners are institutions (préfecture, CAF, CPAM, France Travail, missions
+locales), local authorities, associations, health and housing bodies, stage
+providers and TIG hosts. They carry rights steps, organise stages and lend
+venues. A partner still used is archived, never deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .dates import format_date, plural
+from .enums import LabelledEnum
+from .validation import ValidationResult
+
+PARTNER_MAX_LENGTHS: dict[str, int] = {
+    "name": 200,
+    "address": 250,
+    "phone": 30,
+    "email": 254,
+    "notes": 2000,
+    "contact_name": 150,
+    "contact_role": 150,
+    "title": 250,
+    "funding_source": 100,
+}
+
+#: How many days before its expiry a convention is flagged (and on the to-do list).
+CONVENTION_NOTICE_DAYS = 90
+
+
+class PartnerKind(LabelledEnum):
+    INSTITUTION = ("institution", "Institution")
+    LOCAL_AUTHORITY = ("collectivite", "Collectivité territoriale")
+    ASSOCIATION = ("association", "Association")
+    HEALTH = ("sante", "Santé")
+    HOUSING = ("logement", "Logement et hébergement")
+    EMPLOYMENT = ("emploi", "Emploi et insertion")
+    STAGE_PROVIDER = ("stage", "Organisme de stage")
+    TIG_HOST = ("tig", "Structure d'accueil TIG")
+
+
+class Theme(LabelledEnum):
+    RIGHTS = ("droits", "Accès aux droits")
+    EMPLOYMENT = ("emploi", "Emploi")
+    HOUSING = ("logement", "Logement")
+    HEALTH = ("sante", "Santé")
+    EDUCATION = ("education", "Enseignement et formation")
+    CULTURE = ("culture", "Culture")
+    PREVENTION = ("prevention", "Prévention de la récidive")
+
+
+class ConventionLevel(LabelledEnum):
+    NATIONAL = ("national", "Nationale")
+    LOCAL = ("local", "Locale")
+
+
+class Milieu(LabelledEnum):
+    OUVERT = ("ouvert", "Milieu ouvert")
+    FERME = ("ferme", "Milieu fermé")
+    BOTH = ("les_deux", "Milieu ouvert et fermé")
+
+
+class ConventionStatus(LabelledEnum):
+    """The status the service records; *expirée* is computed from the dates."""
+
+    DRAFT = ("projet", "En projet")
+    SIGNED = ("signee", "Signée")
+    TERMINATED = ("denoncee", "Dénoncée")
+
+
+class ConventionState(LabelledEnum):
+    """What the convention is on a given day (shown, filtered, flagged)."""
+
+    DRAFT = ("projet", "En projet")
+    ACTIVE = ("en_vigueur", "En vigueur")
+    EXPIRING = ("a_renouveler", "À renouveler")
+    EXPIRED = ("expiree", "Expirée")
+    TERMINATED = ("denoncee", "Dénoncée")
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    role: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class PartnerDraft:
+    name: str = ""
+    kind: PartnerKind = PartnerKind.ASSOCIATION
+    themes: frozenset[Theme] = frozenset()
+    #: The antennes the partner serves (none: the whole service).
+    antenne_ids: frozenset[int] = frozenset()
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    #: The SPIP's referent for this partner.
+    referent_id: int | None = None
+    contacts: tuple[Contact, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: int
+    version: int
+    draft: PartnerDraft
+    active: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.draft.name
+
+
+@dataclass(frozen=True)
+class PartnerUse:
+    """What still points at a partner (deleting it is refused; archiving is offered)."""
+
+    steps: int = 0
+    stages: int = 0
+    conventions: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.steps + self.stages + self.conventions
+
+    def describe(self) -> str:
+        parts = []
+        if self.steps:
+            parts.append(
+                plural(self.steps, "démarche d'accès aux droits", "démarches d'accès aux droits")
+            )
+        if self.stages:
+            parts.append(plural(self.stages, "stage", "stages"))
+        if self.conventions:
+            parts.append(plural(self.conventions, "convention", "conventions"))
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ConventionDraft:
+    partner_id: int | None = None
+    level: ConventionLevel = ConventionLevel.LOCAL
+    title: str = ""
+    themes: frozenset[Theme] = frozenset()
+    milieu: Milieu = Milieu.BOTH
+    signed_on: date | None = None
+    expires_on: date | None = None
+    funding_cents: int | None = None
+    funding_source: str = ""
+    status: ConventionStatus = ConventionStatus.DRAFT
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Convention:
+    id: int
+    version: int
+    draft: ConventionDraft
+    partner_name: str = ""
+
+    def state(self, today: date) -> ConventionState:
+        return convention_state(self.draft, today)
+
+
+def convention_state(draft: ConventionDraft, today: date) -> ConventionState:
+    if draft.status is ConventionStatus.DRAFT:
+        return ConventionState.DRAFT
+    if draft.status is ConventionStatus.TERMINATED:
+        return ConventionState.TERMINATED
+    if draft.expires_on is not None and draft.expires_on < today:
+        return ConventionState.EXPIRED
+    if draft.expires_on is not None and (draft.expires_on - today).days <= CONVENTION_NOTICE_DAYS:
+        return ConventionState.EXPIRING
+    return ConventionState.ACTIVE
+
+
+@dataclass(frozen=True)
+class PartnerQuery:
+    text: str = ""
+    kind: PartnerKind | None = None
+    theme: Theme | None = None
+    antenne_id: int | None = None
+    include_archived: bool = False
+
+
+@dataclass(frozen=True)
+class ConventionQuery:
+    partner_id: int | None = None
+    states: frozenset[ConventionState] = field(default_factory=frozenset)
+
+
+def _check_lengths(result: ValidationResult, values: dict[str, tuple[str, str]]) -> None:
+    for name, (value, label) in values.items():
+        limit = PARTNER_MAX_LENGTHS[name]
+        if len(value) > limit:
+            result.error(name, f"{label} ne peut pas dépasser {limit} caractères.")
+
+
+def validate_partner(draft: PartnerDraft) -> ValidationResult:
+    result = ValidationResult()
+    if not draft.name.strip():
+        result.error("name", "Le nom du partenaire est obligatoire.")
+    _check_lengths(
+        result,
+        {
+            "name": (draft.name, "Le nom"),
+            "address": (draft.address, "L'adresse"),
+            "phone": (draft.phone, "Le téléphone"),
+            "email": (draft.email, "L'adresse électronique"),
+            "notes": (draft.notes, "Les observations"),
+        },
+    )
+    if draft.email.strip() and ("@" not in draft.email or "." not in draft.email.split("@")[-1]):
+        result.error("email", "L'adresse électronique n'est pas valide (exemple : nom@domaine.fr).")
+    for index, contact in enumerate(draft.contacts, start=1):
+        if not contact.name.strip():
+            result.error("contacts", f"Le contact n° {index} n'a pas de nom.")
+        elif (
+            len(contact.name) > PARTNER_MAX_LENGTHS["contact_name"]
+            or len(contact.role) > PARTNER_MAX_LENGTHS["contact_role"]
+        ):
+            result.error("contacts", f"Le contact n° {index} a un nom ou une fonction trop long.")
+    return result
+
+
+def validate_convention(draft: ConventionDraft) -> ValidationResult:
+    result = ValidationResult()
+    if draft.partner_id is None:
+        result.error("partner_id", "Choisissez le partenaire de la convention.")
+    if not draft.title.strip():
+        result.error("title", "L'objet de la convention est obligatoire.")
+    _check_lengths(
+        result,
+        {
+            "title": (draft.title, "L'objet"),
+            "funding_source": (draft.funding_source, "La source du financement"),
+            "notes": (draft.notes, "Les observations"),
+        },
+    )
+    if draft.status is ConventionStatus.SIGNED and draft.signed_on is None:
+        result.error("signed_on", "Une convention signée a une date de signature.")
+    if (
+        draft.signed_on is not None
+        and draft.expires_on is not None
+        and draft.expires_on <= draft.signed_on
+    ):
+        result.error(
+            "expires_on",
+            f"La convention ne peut pas prendre fin ({format_date(draft.expires_on)}) "
+            f"avant d'avoir commencé ({format_date(draft.signed_on)}).",
+        )
+    if draft.funding_cents is not None and draft.funding_cents < 0:
+        result.error("funding_cents", "Le montant du financement ne peut pas être négatif.")
+    if draft.funding_cents and not draft.funding_source.strip():
+        result.warnings.append("Indiquez la source du financement (par exemple FIPD).")
+    return result
