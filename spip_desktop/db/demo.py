@@ -493,6 +493,9 @@ def populate(
         from . import demo_stages  # the stage modules load only when a demo is made
 
         stages = demo_stages.populate_stages(connection, seed, today)
+        from . import demo_rights
+
+        demo_rights.populate_rights(connection, seed, today)
     return DemoSummary(persons, n_measures, n_obligations, stages.stages, stages.enrolments)
 
 

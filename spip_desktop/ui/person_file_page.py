@@ -7,9 +7,10 @@ to the list or another file never loses it; closing the tab asks first.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -30,6 +31,7 @@ from ..domain.enums import ObligationType, Regime
 from ..domain.errors import DuplicateValue, EditConflict, InvalidInput, SpipError
 from ..domain.model import Measure, MeasureDraft, PersonDraft, PersonFile, ReferenceData
 from ..domain.security import Permission, User
+from ..domain.timeline import FileTab
 from ..domain.validation import ValidationResult, validate_person
 from .audit_view import HistoryPanel
 from .backend import PersonActions
@@ -44,6 +46,22 @@ from .widgets import Badge, Card
 
 if TYPE_CHECKING:
     from .person_stages_panel import PersonStagesPanel
+
+
+class FilePanel(Protocol):
+    """A tab of the file added by a feature (stages, rights, journal, timeline)."""
+
+    def set_file(self, file: PersonFile | None) -> None: ...
+    def reload(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class AttachedPanel:
+    widget: QWidget
+    panel: FilePanel
+    #: The tab shows when the user has one of these on the file.
+    permissions: tuple[Permission, ...]
+    show_record: Callable[[int], None] | None = None
 
 
 def _bind(
@@ -260,6 +278,13 @@ class MeasuresPanel(QWidget):
         if self.editable:
             self.edit_requested.emit()
 
+    def select_measure(self, measure_id: int) -> None:
+        for row in range(self.model.rowCount()):
+            measure = self.model.record_at(row)
+            if measure is not None and measure.id == measure_id:
+                self.table.selectRow(row)
+                return
+
     def current_measure_row(self) -> int:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].row() if rows else -1
@@ -357,11 +382,13 @@ class PersonFilePage(QWidget):
         self.measures.delete_requested.connect(self.delete_measure)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("fileTabs")
+        self.identity_scroll = scroll
         self.tabs.addTab(scroll, "Identité")
         self.tabs.addTab(self.measures, "Mesures et obligations")
         self.history = HistoryPanel()
         self.tabs.addTab(self.history, "Historique")
         self.stages_panel: PersonStagesPanel | None = None
+        self.panels: dict[FileTab, AttachedPanel] = {}
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.set_reference(reference)
 
@@ -443,7 +470,7 @@ class PersonFilePage(QWidget):
         self.history.clear()
         if self.tabs.currentIndex() == history_index:
             self._load_history()
-        self._show_stages(file)
+        self._show_panels(file)
         if not editable:
             self.status_label.setText(
                 "Lecture seule : votre rôle ne permet pas de modifier ce dossier."
@@ -453,31 +480,87 @@ class PersonFilePage(QWidget):
     def attach_stages(self, panel: PersonStagesPanel) -> None:
         """Add the *Stages et programmes* tab (before the history)."""
         self.stages_panel = panel
-        self.tabs.insertTab(self.tabs.indexOf(self.history), panel, "Stages et programmes")
-        panel.changed.connect(self._on_stages_panel_changed)
-        self._show_stages(self._file)
-
-    def _show_stages(self, file: PersonFile | None) -> None:
-        panel = self.stages_panel
-        if panel is None:
-            return
-        visible = file is not None and any(
-            self.may(p) for p in (Permission.PERSON_DETAILS, Permission.ENROL, Permission.PRINT)
+        self.attach_panel(
+            FileTab.STAGES,
+            panel,
+            "Stages et programmes",
+            (Permission.PERSON_DETAILS, Permission.ENROL, Permission.PRINT),
         )
-        self.tabs.setTabVisible(self.tabs.indexOf(panel), visible)
+
+    def attach_panel(
+        self,
+        tab: FileTab,
+        panel: FilePanel,
+        label: str,
+        permissions: tuple[Permission, ...],
+        show_record: Callable[[int], None] | None = None,
+    ) -> None:
+        """Add a tab (before the history) shown when the user has one of ``permissions``
+        on this file. The panel reloads each time its tab is shown; ``show_record(id)``
+        selects one of its records (a step, a journal entry) when a link asks for it."""
+        assert isinstance(panel, QWidget)
+        self.panels[tab] = AttachedPanel(panel, panel, permissions, show_record)
+        self.tabs.insertTab(self.tabs.indexOf(self.history), panel, label)
+        changed = getattr(panel, "changed", None)
+        if changed is not None:
+            changed.connect(self._on_panel_changed)
+        self._show_panel(tab, self._file)
+
+    def _show_panels(self, file: PersonFile | None) -> None:
+        for tab in self.panels:
+            self._show_panel(tab, file)
+
+    def _show_panel(self, tab: FileTab, file: PersonFile | None) -> None:
+        attached = self.panels[tab]
+        panel, widget = attached.panel, attached.widget
+        visible = file is not None and any(self.may(p) for p in attached.permissions)
+        self.tabs.setTabVisible(self.tabs.indexOf(widget), visible)
         panel.set_file(file if visible else None)
-        if visible and self.tabs.currentWidget() is panel:
+        if visible and self.tabs.currentWidget() is widget:
             panel.reload()
 
-    def _on_stages_panel_changed(self) -> None:
+    def _on_panel_changed(self) -> None:
         if self.tabs.currentWidget() is self.history:
             self._load_history()
 
     def _on_tabs_current_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.history:
+        widget = self.tabs.widget(index)
+        if widget is self.history:
             self._load_history()
-        elif self.stages_panel is not None and self.tabs.widget(index) is self.stages_panel:
-            self.stages_panel.reload()
+            return
+        for attached in self.panels.values():
+            if attached.widget is widget:
+                attached.panel.reload()
+
+    def tab_widget(self, tab: FileTab) -> QWidget | None:
+        """The widget of ``tab``, when the file has it and the user may see it."""
+        widgets: dict[FileTab, QWidget] = {
+            FileTab.IDENTITY: self.identity_scroll,
+            FileTab.MEASURES: self.measures,
+            FileTab.HISTORY: self.history,
+        }
+        attached = self.panels.get(tab)
+        widget = widgets.get(tab) if attached is None else attached.widget
+        if widget is None:
+            return None
+        index = self.tabs.indexOf(widget)
+        return widget if index >= 0 and self.tabs.isTabVisible(index) else None
+
+    def show_tab(self, tab: FileTab, ref_id: int | None = None) -> bool:
+        """Show ``tab`` (and, given ``ref_id``, the record it names); ``False`` when the
+        user may not see that tab (the file stays on its current one)."""
+        widget = self.tab_widget(tab)
+        if widget is None:
+            return False
+        self.tabs.setCurrentWidget(widget)
+        if ref_id:
+            if tab is FileTab.MEASURES:
+                self.measures.select_measure(ref_id)
+            else:
+                attached = self.panels.get(tab)
+                if attached is not None and attached.show_record is not None:
+                    attached.show_record(ref_id)
+        return True
 
     def _load_history(self) -> None:
         if self._file is None:
