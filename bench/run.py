@@ -72,8 +72,11 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def ensure_database(persons: int, seed: int) -> tuple[Path, float | None]:
+    from spip_desktop.db.migrate import SCHEMA_HEAD
+
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"bench-{persons}-{seed}.sqlite3"
+    # Named after the schema: a base made before a feature's tables lacks its demo rows.
+    path = DATA / f"bench-{persons}-{seed}-r{SCHEMA_HEAD}.sqlite3"
     if path.exists():
         return path, None
     command = [

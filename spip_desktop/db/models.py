@@ -39,9 +39,17 @@ from ..domain.enums import (
     Regime,
     Sex,
 )
-from ..domain.journal import EntryKind, Outcome
-from ..domain.partners import ConventionLevel, ConventionStatus, Milieu, PartnerKind
-from ..domain.rights import Actor, StepKind, StepStatus
+from ..domain.followup_terms import (
+    Actor,
+    ConventionLevel,
+    ConventionStatus,
+    EntryKind,
+    Milieu,
+    Outcome,
+    PartnerKind,
+    StepKind,
+    StepStatus,
+)
 from ..domain.stage_terms import (
     STAGE_MAX_LENGTHS,
     ActionKind,

@@ -5,30 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from .enums import LabelledEnum
+from .followup_terms import APPOINTMENT_KINDS as APPOINTMENT_KINDS
+from .followup_terms import EntryKind as EntryKind
+from .followup_terms import Outcome as Outcome
 from .validation import ValidationResult
 
 JOURNAL_MAX_LENGTHS: dict[str, int] = {"subject": 200, "text": 8000, "place": 200}
-
-
-class EntryKind(LabelledEnum):
-    NOTE = ("note", "Note")
-    INTERVIEW = ("entretien", "Entretien")
-    SUMMONS = ("convocation", "Convocation")
-    HOME_VISIT = ("visite", "Visite à domicile")
-
-    @property
-    def is_appointment(self) -> bool:
-        return self is not EntryKind.NOTE
-
-
-APPOINTMENT_KINDS = (EntryKind.INTERVIEW, EntryKind.SUMMONS, EntryKind.HOME_VISIT)
-
-
-class Outcome(LabelledEnum):
-    HONOURED = ("honore", "Honoré")
-    MISSED = ("non_honore", "Non honoré")
-    EXCUSED = ("excuse", "Excusé")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .dates import format_date, plural
-from .enums import LabelledEnum
+from .followup_terms import ConventionLevel as ConventionLevel
+from .followup_terms import ConventionState as ConventionState
+from .followup_terms import ConventionStatus as ConventionStatus
+from .followup_terms import Milieu as Milieu
+from .followup_terms import PartnerKind as PartnerKind
+from .followup_terms import Theme as Theme
 from .validation import ValidationResult
 
 PARTNER_MAX_LENGTHS: dict[str, int] = {
@@ -29,56 +34,6 @@ PARTNER_MAX_LENGTHS: dict[str, int] = {
 
 #: How many days before its expiry a convention is flagged (and on the to-do list).
 CONVENTION_NOTICE_DAYS = 90
-
-
-class PartnerKind(LabelledEnum):
-    INSTITUTION = ("institution", "Institution")
-    LOCAL_AUTHORITY = ("collectivite", "Collectivité territoriale")
-    ASSOCIATION = ("association", "Association")
-    HEALTH = ("sante", "Santé")
-    HOUSING = ("logement", "Logement et hébergement")
-    EMPLOYMENT = ("emploi", "Emploi et insertion")
-    STAGE_PROVIDER = ("stage", "Organisme de stage")
-    TIG_HOST = ("tig", "Structure d'accueil TIG")
-
-
-class Theme(LabelledEnum):
-    RIGHTS = ("droits", "Accès aux droits")
-    EMPLOYMENT = ("emploi", "Emploi")
-    HOUSING = ("logement", "Logement")
-    HEALTH = ("sante", "Santé")
-    EDUCATION = ("education", "Enseignement et formation")
-    CULTURE = ("culture", "Culture")
-    PREVENTION = ("prevention", "Prévention de la récidive")
-
-
-class ConventionLevel(LabelledEnum):
-    NATIONAL = ("national", "Nationale")
-    LOCAL = ("local", "Locale")
-
-
-class Milieu(LabelledEnum):
-    OUVERT = ("ouvert", "Milieu ouvert")
-    FERME = ("ferme", "Milieu fermé")
-    BOTH = ("les_deux", "Milieu ouvert et fermé")
-
-
-class ConventionStatus(LabelledEnum):
-    """The status the service records; *expirée* is computed from the dates."""
-
-    DRAFT = ("projet", "En projet")
-    SIGNED = ("signee", "Signée")
-    TERMINATED = ("denoncee", "Dénoncée")
-
-
-class ConventionState(LabelledEnum):
-    """What the convention is on a given day (shown, filtered, flagged)."""
-
-    DRAFT = ("projet", "En projet")
-    ACTIVE = ("en_vigueur", "En vigueur")
-    EXPIRING = ("a_renouveler", "À renouveler")
-    EXPIRED = ("expiree", "Expirée")
-    TERMINATED = ("denoncee", "Dénoncée")
 
 
 @dataclass(frozen=True)
@@ -260,3 +215,12 @@ def validate_convention(draft: ConventionDraft) -> ValidationResult:
     if draft.funding_cents and not draft.funding_source.strip():
         result.warnings.append("Indiquez la source du financement (par exemple FIPD).")
     return result
+
+
+def format_funding(cents: int | None) -> str:
+    """``12 500,00 €`` (French grouping and decimal comma); empty when there is none."""
+    if cents is None:
+        return ""
+    euros, rest = divmod(cents, 100)
+    grouped = f"{euros:,}".replace(",", "\u202f")
+    return f"{grouped},{rest:02d}\u00a0€"
