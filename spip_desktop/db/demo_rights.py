@@ -186,7 +186,7 @@ class _Generator:
         expires_on: date | None = None,
     ) -> None:
         rnd, today = self.rnd, self.today
-        horizon = person.closed_on or today
+        horizon = min(person.closed_on or today, today)
         if kind is None:
             kind = rnd.choices(self.kinds, self.weights)[0]
         if opened_on is None:
@@ -207,7 +207,7 @@ class _Generator:
             agent_id = rnd.choice(self.ass_agents)
         handled_by = Actor.PARTNER if partner_id is not None and rnd.random() < 0.25 else Actor.SPIP
         # The history: one row per status, days apart, never after today.
-        span = max(1, (horizon - opened_on).days)
+        span = max(0, (horizon - opened_on).days)
         gaps = sorted(rnd.randint(0, span) for _ in path[1:])
         days = [opened_on, *(opened_on + timedelta(days=g) for g in gaps)]
         step_id = ids.step
@@ -296,7 +296,7 @@ class _Generator:
         outcome: Outcome | str | None = "auto",
     ) -> None:
         rnd, today = self.rnd, self.today
-        horizon = person.closed_on or today
+        horizon = min(person.closed_on or today, today)
         if kind is None:
             kind = rnd.choices(
                 (EntryKind.NOTE, EntryKind.INTERVIEW, EntryKind.SUMMONS, EntryKind.HOME_VISIT),
