@@ -411,13 +411,24 @@ def populate_rights(connection: Connection, seed: int, today: date) -> RightsCou
     return RightsCounts(ids.step - first[0], ids.update - first[1], ids.journal - first[2])
 
 
+def demo_cpip(connection: Connection) -> int | None:
+    """The CPIP the demonstration account ``cpip.demo`` is tied to: the largest caseload."""
+    caseload = (
+        select(func.count()).where(m.PersonRow.referent_id == m.AgentRow.id).scalar_subquery()
+    )
+    return connection.scalar(
+        select(m.AgentRow.id)
+        .where(m.AgentRow.role == AgentRole.CPIP)
+        .order_by(caseload.desc(), m.AgentRow.id)
+        .limit(1)
+    )
+
+
 def _every_alert(
     connection: Connection, gen: _Generator, ids: _Ids, batch: _Batch, today: date
 ) -> None:
-    """One case of each kind of alert in the first CPIP's caseload (the demo CPIP account)."""
-    cpip = connection.scalar(
-        select(m.AgentRow.id).where(m.AgentRow.role == AgentRole.CPIP).order_by(m.AgentRow.id)
-    )
+    """One case of each kind of alert in the caseload of the demo CPIP account."""
+    cpip = demo_cpip(connection)
     if cpip is None:
         return
     caseload = [

@@ -9,7 +9,6 @@ from sqlalchemy import func, select, update
 
 from spip_desktop.bootstrap import Services
 from spip_desktop.db import models as m
-from spip_desktop.domain.enums import AgentRole
 from spip_desktop.domain.journal import EntryKind
 from spip_desktop.domain.rights import TRANSITIONS, StepKind, StepStatus
 from spip_desktop.domain.security import Role
@@ -25,21 +24,19 @@ def demo(services: Services) -> Services:
     return services
 
 
-def first_cpip(services: Services) -> int:
+def demo_cpip_id(services: Services) -> int:
+    """The agent of the ``cpip.demo`` account."""
     with services.factory.reader() as uow:
-        return int(
-            uow.session.scalars(
-                select(m.AgentRow.id)
-                .where(m.AgentRow.role == AgentRole.CPIP)
-                .order_by(m.AgentRow.id)
-            ).first()
-            or 0
+        agent_id = uow.session.scalar(
+            select(m.AccountRow.agent_id).where(m.AccountRow.login == "cpip.demo")
         )
+    assert agent_id is not None
+    return int(agent_id)
 
 
 def test_the_demo_cpip_sees_every_kind_of_alert_on_the_demo_day(demo: Services) -> None:
     """What an officer opens the demo on: each line of *À traiter* has something."""
-    cpip = first_cpip(demo)
+    cpip = demo_cpip_id(demo)
     sign_in_as(demo, Role.CPIP, agent_id=cpip)
 
     todo = demo.todo.todo(TodoScope.mine(cpip))
