@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from . import __version__
@@ -207,6 +208,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--session", required=True, type=_positive_int, metavar="ID", help="numéro de la séance"
     )
     emargement.add_argument("--out", required=True, type=Path, metavar="FICHIER", help="PDF")
+    timeline = commands.add_parser(
+        "timeline",
+        help="éditer la chronologie du suivi d'une personne (PDF)",
+        description=(
+            "Édite la chronologie du suivi d'une personne, du plus ancien au plus récent "
+            "événement, pour un rapport au JAP : mesures, obligations, stages et présences, "
+            "attestations, démarches d'accès aux droits, journal et modifications du dossier. "
+            "L'édition est inscrite au journal d'audit."
+        ),
+    )
+    timeline.add_argument(
+        "--person",
+        required=True,
+        metavar="N°_DE_DOSSIER",
+        help="numéro de dossier de la personne",
+    )
+    timeline.add_argument("--out", required=True, type=Path, metavar="FICHIER", help="PDF")
+    timeline.add_argument(
+        "--du",
+        type=_french_date,
+        metavar="JJ/MM/AAAA",
+        help="début de la période (par défaut : depuis le début du suivi)",
+    )
+    timeline.add_argument(
+        "--au",
+        type=_french_date,
+        metavar="JJ/MM/AAAA",
+        help="fin de la période (par défaut : jusqu'au dernier événement)",
+    )
     return parser
 
 
@@ -243,6 +273,49 @@ def _cmd_attestation(args: argparse.Namespace, settings: Settings) -> int:
         services.close()
     for notice in notices:
         print(f"Attention : {notice}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _french_date(text: str) -> date:
+    from .domain.dates import DateParseError, parse_date
+
+    try:
+        value = parse_date(text)
+    except DateParseError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if value is None:
+        raise argparse.ArgumentTypeError("une date au format jj/mm/aaaa est attendue")
+    return value
+
+
+def _cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    from .bootstrap import open_services
+    from .domain.timeline import TimelineQuery, validate_query
+    from .services.files import save_file
+    from .services.timeline import period_label
+
+    query = TimelineQuery(start=args.du, end=args.au, newest_first=False)
+    checked = validate_query(query)
+    if not checked.ok:
+        raise SpipError(checked.summary())
+    _check_writable(args.out)
+    command = f"timeline --person {args.person} --out {args.out}"
+    for option, day in (("--du", args.du), ("--au", args.au)):
+        if day is not None:
+            command += f" {option} {day:%d/%m/%Y}"
+    services = open_services(settings)
+    try:
+        services.sign_in_command_line(command)
+        person_id = services.timeline.person_id_of(args.person)
+        shown = services.timeline.timeline(person_id, query)
+        pdf, _name = services.timeline.timeline_pdf(person_id, query)
+        save_file(args.out, pdf)
+    finally:
+        services.close()
+    print(
+        f"Chronologie du dossier {shown.file_number} ({period_label(query)}, "
+        f"{plural(len(shown.events), 'événement')}) écrite : {args.out}"
+    )
     return EXIT_OK
 
 
@@ -408,6 +481,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "restore": _cmd_restore,
     "attestation": _cmd_attestation,
     "emargement": _cmd_emargement,
+    "timeline": _cmd_timeline,
 }
 
 

@@ -77,4 +77,18 @@ FIELD_NAMES: dict[str, str] = {
     "signatory_name": "Signataire",
     "signatory_role": "Qualité du signataire",
     "signature_place": "Lieu de signature",
+    # partners and conventions
+    "themes": "Thèmes",
+    "antenne_ids": "Antennes desservies",
+    "contacts": "Contacts",
+    "venue_partner_id": "Lieu prêté par",
+    "partner_id": "Partenaire",
+    "level": "Niveau",
+    "object": "Objet",
+    "milieu": "Milieu",
+    "signed_on": "Date de signature",
+    "expires_on": "Date d'échéance",
+    "funding_cents": "Financement",
+    "funding_source": "Source du financement",
+    "status": "Statut",
 }
