@@ -23,6 +23,7 @@ measures the real ``TimelinePanel`` offscreen: from the reload to the repainted 
 from __future__ import annotations
 
 import argparse
+import gc
 import sqlite3
 import statistics
 import sys
@@ -281,26 +282,26 @@ def bench_timeline(services: Services, db: Path, today: date, repeat: int) -> li
 
 def bench_timeline_gui(services: Services, person_id: int, repeat: int) -> list[float]:
     from PySide6.QtWidgets import QApplication
-    from spip_desktop.ui.timeline_panel import TimelinePanel
 
     from spip_desktop.ui.prompter import Prompter
     from spip_desktop.ui.tasks import TaskRunner
+    from spip_desktop.ui.timeline_panel import TimelinePanel
 
     app = QApplication.instance() or QApplication([])
-    runner = TaskRunner()
+
+    def failed(error: BaseException) -> None:
+        raise error
+
+    runner = TaskRunner(failed)
     panel = TimelinePanel(services.timeline, runner, Prompter(), lambda *a: None)
     panel.resize(1200, 800)
     panel.show()
-    file = services.persons.get_file(person_id)
-    panel.set_file(file)
+    panel.set_file(services.persons.get_file(person_id))
     out = []
     for n in range(repeat + 1):
         start = time.perf_counter()
         panel.reload()
-        runner.wait()
-        deadline = time.perf_counter() + 5
-        while runner.busy and time.perf_counter() < deadline:
-            app.processEvents()
+        runner.wait()  # the query on the pool, then its callback fills the view
         app.processEvents()
         panel.repaint()
         if n:  # the first run is the warm-up
@@ -433,6 +434,7 @@ def main() -> int:
     persons = 20_000 if args.quick else 250_000
     db, generated = ensure_database(persons, args.seed)
     today = date.today()
+    gc.freeze()  # as the application does at start-up (spip_desktop/app.py)
     services = open_services(
         Settings(sqlite_file_url(db), data_directory=ROOT / "bench" / "data" / "tmp"),
         today=lambda: today,

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from ..domain.dates import add_months, add_years
 from ..domain.enums import AgentRole, EstablishmentKind, MeasureType, Regime
 from ..domain.journal import EntryKind, Outcome
-from ..domain.partners import ConventionStatus, PartnerKind
-from ..domain.rights import Actor, RightsDomain, StepKind, StepStatus, catalogue_item
+from ..domain.partners import ConventionStatus
+from ..domain.rights import Actor, StepKind, StepStatus, catalogue_item
+from ..domain.stage_terms import Cadre
 from ..domain.todo import TodoWindows
 from . import models as m
 from .demo import _catch_up_sequences, _insert, _next_id
@@ -59,18 +60,28 @@ OTHER_LABELS = (
     "Demande de bourse de formation",
     "Carte de transport solidaire",
 )
-#: Which kinds of partner usually carry a domain's steps.
-DOMAIN_PARTNERS: dict[RightsDomain, tuple[PartnerKind, ...]] = {
-    RightsDomain.IDENTITY: (PartnerKind.LOCAL_AUTHORITY, PartnerKind.INSTITUTION),
-    RightsDomain.DOMICILIATION: (PartnerKind.LOCAL_AUTHORITY, PartnerKind.ASSOCIATION),
-    RightsDomain.HEALTH: (PartnerKind.INSTITUTION, PartnerKind.HEALTH),
-    RightsDomain.CAF: (PartnerKind.INSTITUTION,),
-    RightsDomain.EMPLOYMENT: (PartnerKind.EMPLOYMENT, PartnerKind.INSTITUTION),
-    RightsDomain.YOUTH: (PartnerKind.EMPLOYMENT,),
-    RightsDomain.BANK: (PartnerKind.INSTITUTION,),
-    RightsDomain.HOUSING: (PartnerKind.HOUSING,),
-    RightsDomain.DISABILITY: (PartnerKind.INSTITUTION,),
-    RightsDomain.OTHER: (PartnerKind.ASSOCIATION,),
+#: Words of the partner names that usually carry each kind of step (the catalogue's body).
+KIND_PARTNERS: dict[StepKind, tuple[str, ...]] = {
+    StepKind.CNI: ("Ville de", "Mairie"),
+    StepKind.PASSPORT: ("Ville de", "Mairie"),
+    StepKind.RESIDENCE_PERMIT: ("Préfecture",),
+    StepKind.DOMICILIATION: ("CCAS", "Relais", "Centre social"),
+    StepKind.HEALTH_AFFILIATION: ("CPAM",),
+    StepKind.CARTE_VITALE: ("CPAM",),
+    StepKind.C2S: ("CPAM",),
+    StepKind.AME: ("CPAM",),
+    StepKind.RSA: ("CAF", "Conseil départemental"),
+    StepKind.PRIME_ACTIVITE: ("CAF",),
+    StepKind.APL: ("CAF",),
+    StepKind.FRANCE_TRAVAIL: ("France Travail",),
+    StepKind.POLE_EMPLOI: ("France Travail",),
+    StepKind.MISSION_LOCALE: ("Mission locale",),
+    StepKind.BANK_ACCOUNT: ("Banque de France",),
+    StepKind.SHELTER: ("SIAO", "CHRS", "Résidence sociale"),
+    StepKind.HOUSING: ("SIAO", "Résidence sociale", "CCAS"),
+    StepKind.AAH: ("MDPH",),
+    StepKind.RQTH: ("MDPH",),
+    StepKind.OTHER: ("Point d'accès au droit", "Maison de la justice", "CIDFF"),
 }
 NOTES = (
     "Point sur la situation professionnelle : recherche active, deux candidatures envoyées.",
@@ -148,7 +159,7 @@ class _Generator:
         self,
         rnd: random.Random,
         today: date,
-        partners: dict[PartnerKind, list[int]],
+        partners: list[tuple[str, int]],
         ass_agents: Sequence[int],
         agent_names: dict[int, str],
     ) -> None:
@@ -165,12 +176,13 @@ class _Generator:
         name = self.agent_names.get(agent_id or 0, "Secrétariat SPIP")
         return f"demo:{agent_id or 0}", name
 
-    def _partner(self, domain: RightsDomain) -> int | None:
-        for kind in DOMAIN_PARTNERS[domain]:
-            ids = self.partners.get(kind)
-            if ids and self.rnd.random() < 0.85:
-                return self.rnd.choice(ids)
-        return None
+    def _partner(self, kind: StepKind) -> int | None:
+        """A partner whose name says it carries this kind of step (most steps have one)."""
+        if self.rnd.random() < 0.15:
+            return None
+        words = KIND_PARTNERS[kind]
+        ids = [pid for name, pid in self.partners if any(w in name for w in words)]
+        return self.rnd.choice(ids) if ids else None
 
     def step(
         self,
@@ -201,7 +213,7 @@ class _Generator:
             if person.closed_on is not None and not path[-1].closed:
                 path.append(StepStatus.ABANDONED)
         status = path[-1]
-        partner_id = self._partner(item.domain)
+        partner_id = self._partner(kind)
         agent_id = person.referent_id
         if self.ass_agents and rnd.random() < 0.3:
             agent_id = rnd.choice(self.ass_agents)
@@ -369,11 +381,14 @@ def populate_rights(connection: Connection, seed: int, today: date) -> RightsCou
     if connection.scalar(select(func.count()).select_from(m.RightsStepRow)):
         return RightsCounts()
     rnd = random.Random(seed * 31 + 4)
-    partners: dict[PartnerKind, list[int]] = {}
-    for partner_id, kind in connection.execute(
-        select(m.PartnerRow.id, m.PartnerRow.kind).where(m.PartnerRow.active.is_(True))
-    ):
-        partners.setdefault(kind, []).append(partner_id)
+    partners = [
+        (name, partner_id)
+        for partner_id, name in connection.execute(
+            select(m.PartnerRow.id, m.PartnerRow.name)
+            .where(m.PartnerRow.active.is_(True))
+            .order_by(m.PartnerRow.id)
+        )
+    ]
     agents = connection.execute(
         select(m.AgentRow.id, m.AgentRow.given_name, m.AgentRow.surname, m.AgentRow.role)
     ).all()
@@ -544,6 +559,41 @@ def _every_alert(
             sentence_end=sentence_end,
         )
     )
+    # A session held in the last 7 days whose attendance is still to record, for one of them.
+    session = connection.execute(
+        select(m.StageSessionRow.stage_id, m.StageSessionRow.day)
+        .where(
+            m.StageSessionRow.day >= windows.attendance_since,
+            m.StageSessionRow.day < today,
+        )
+        .order_by(m.StageSessionRow.day.desc())
+        .limit(1)
+    ).first()
+    taken: set[int] = set()
+    if session is not None:
+        taken = set(
+            connection.scalars(
+                select(m.EnrolmentRow.person_id).where(m.EnrolmentRow.stage_id == session.stage_id)
+            )
+        )
+    newcomer = next((p for p in caseload if p.id not in taken), None)
+    if session is not None and newcomer is not None:
+        connection.execute(
+            insert(m.EnrolmentRow).values(
+                stage_id=session.stage_id,
+                person_id=newcomer.id,
+                cadre=Cadre.ACCOMPAGNEMENT,
+                decision_reference="",
+                final_date=None,
+                enrolled_on=session.day - timedelta(days=10),
+                enrolled_by=gen.agent_names.get(cpip, ""),
+                capacity_override_reason="",
+                end_reason="",
+                version=1,
+                created_at=gen.stamp,
+                updated_at=gen.stamp,
+            )
+        )
     # A convention expiring within 90 days, with a partner the CPIP is the referent of.
     convention = connection.execute(
         select(m.ConventionRow.id, m.ConventionRow.partner_id)
