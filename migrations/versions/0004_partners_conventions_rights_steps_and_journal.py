@@ -180,7 +180,7 @@ def upgrade() -> None:
     with op.batch_alter_table('rights_step', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rights_step_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index('ix_rights_step_closed_expiry', ['closed', 'expires_on'], unique=False)
-        batch_op.create_index('ix_rights_step_open_follow_up', ['closed', 'follow_up_on'], unique=False)
+        batch_op.create_index('ix_rights_step_open_follow_up', ['closed', 'follow_up_on', 'person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_rights_step_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_rights_step_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_rights_step_status', ['status', 'follow_up_on'], unique=False)
@@ -205,6 +205,10 @@ def upgrade() -> None:
     with op.batch_alter_table('measure', schema=None) as batch_op:
         batch_op.create_index('ix_measure_probation_end', ['probation_end'], unique=False)
         batch_op.create_index('ix_measure_sentence_end', ['sentence_end'], unique=False)
+        batch_op.create_index('ix_measure_type_final', ['measure_type', 'final_date'], unique=False)
+
+    with op.batch_alter_table('obligation', schema=None) as batch_op:
+        batch_op.create_index('ix_obligation_kind_measure', ['kind', 'measure_id'], unique=False)
 
     _partners_from_stage_organisers()
 
@@ -287,7 +291,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_stage_organiser_partner_id'))
         batch_op.drop_column('venue_partner_id')
 
+    with op.batch_alter_table('obligation', schema=None) as batch_op:
+        batch_op.drop_index('ix_obligation_kind_measure')
+
     with op.batch_alter_table('measure', schema=None) as batch_op:
+        batch_op.drop_index('ix_measure_type_final')
         batch_op.drop_index('ix_measure_sentence_end')
         batch_op.drop_index('ix_measure_probation_end')
 

@@ -290,8 +290,14 @@ def _obligation(kind: ObligationType) -> Any:
     return ObligationDraft(kind, details)
 
 
-def seed_reference_data(connection: Connection, rnd: random.Random) -> None:
-    """Antennes, establishments and agents of a fictitious Gironde SPIP."""
+#: People per CPIP when the demo is large: caseloads of 70–80 are the field's reality
+#: (domain.md), 60 the target; 24 CPIPs at least.
+CASELOAD = 90
+
+
+def seed_reference_data(connection: Connection, rnd: random.Random, persons: int = 0) -> None:
+    """Antennes, establishments and agents of a fictitious Gironde SPIP (with one CPIP per
+    :data:`CASELOAD` people, for a base generated at national scale)."""
     now = utcnow()
     stamp = {"version": 1, "created_at": now, "updated_at": now}
     connection.execute(
@@ -312,7 +318,7 @@ def seed_reference_data(connection: Connection, rnd: random.Random) -> None:
     surnames, female, male = _name_pools()
     agents = []
     roles = (
-        [AgentRole.CPIP] * 24
+        [AgentRole.CPIP] * max(24, -(-persons // CASELOAD))
         + [AgentRole.DPIP] * 3
         + [AgentRole.ASS] * 3
         + [AgentRole.SECRETARIAT] * 3
@@ -436,7 +442,7 @@ def populate(
     n_measures = n_obligations = done = 0
     with engine.begin() as connection:
         if connection.scalar(select(func.count()).select_from(m.AntenneRow)) == 0:
-            seed_reference_data(connection, rnd)
+            seed_reference_data(connection, rnd, persons)
         context = _Context(
             seed,
             today,

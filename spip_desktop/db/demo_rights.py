@@ -521,15 +521,28 @@ def _every_alert(
             establishment_id=None,
         )
     )
-    # A measure that ends within 30 days.
+    # A measure that ends within 30 days: a probation period (never a prison sentence's).
     ends = today + timedelta(days=17)
     connection.execute(
         update(m.MeasureRow)
         .where(m.MeasureRow.person_id == g.id)
-        .values(probation_end=ends, sentence_end=None)
+        .values(
+            measure_type=MeasureType.SURSIS_PROBATOIRE,
+            probation_start=add_months(ends, -24),
+            probation_end=ends,
+            sentence_end=None,
+        )
     )
     connection.execute(
-        update(m.PersonRow).where(m.PersonRow.id == g.id).values(main_measure_end=ends)
+        update(m.PersonRow)
+        .where(m.PersonRow.id == g.id)
+        .values(
+            main_measure_type=MeasureType.SURSIS_PROBATOIRE,
+            main_measure_end=ends,
+            sentence_end=None,
+            regime=Regime.MILIEU_OUVERT,
+            establishment_id=None,
+        )
     )
     # A detainee who became SAS-eligible 5 days ago (a reliquat just under two years).
     sentence_end = add_years(today - timedelta(days=5), 2)

@@ -628,7 +628,7 @@ class RightsStepRow(Versioned, Base):
 
     __table_args__ = (
         # Follow-ups due (to-do list, overdue filter) and rights expiring.
-        Index("ix_rights_step_open_follow_up", "closed", "follow_up_on"),
+        Index("ix_rights_step_open_follow_up", "closed", "follow_up_on", "person_id"),
         Index("ix_rights_step_closed_expiry", "closed", "expires_on"),
         Index("ix_rights_step_status", "status", "follow_up_on"),
     )
@@ -686,3 +686,7 @@ class JournalEntryRow(Versioned, Base):
 # Measures ending soon (to-do list), whichever of the two end dates applies.
 Index("ix_measure_probation_end", MeasureRow.probation_end)
 Index("ix_measure_sentence_end", MeasureRow.sentence_end)
+# Measures that ask for a stage, for the to-do list's deadlines: a *peine de stage* by the
+# date its conviction became final, or an obligation to do one.
+Index("ix_measure_type_final", MeasureRow.measure_type, MeasureRow.final_date)
+Index("ix_obligation_kind_measure", ObligationRow.kind, ObligationRow.measure_id)

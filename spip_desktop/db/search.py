@@ -75,8 +75,8 @@ def bulk_load(connection: Connection) -> Iterator[None]:
     # Fresh statistics let the query planner pick the list's indexes. Only the tables just
     # loaded: statistics taken of a near-empty table (the audit trail of a new base) would
     # stay, and make the planner scan it once it has grown.
-    for table in ("person", "measure", "obligation"):
-        connection.exec_driver_sql(f"ANALYZE {table}")
+    for loaded in ("person", "measure", "obligation"):
+        connection.exec_driver_sql(f"ANALYZE {loaded}")
     for _name, sql in triggers:
         connection.exec_driver_sql(sql)
     rebuild_search_index(connection)

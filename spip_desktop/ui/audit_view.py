@@ -155,3 +155,13 @@ class HistoryPanel(QWidget):
         self.clear()
         self.message_label.setText(message)
         self.message_label.show()
+
+    def select_entry(self, entry_id: int) -> bool:
+        """Select (and scroll to) the entry with this id, when it is listed."""
+        for row in range(self.model.rowCount()):
+            entry = self.model.record_at(row)
+            if entry is not None and entry.id == entry_id:
+                self.table.selectRow(row)
+                self.table.scrollTo(self.model.index(row, 0))
+                return True
+        return False
