@@ -57,7 +57,7 @@ def _fold(text: str) -> str:
 
 def upgrade() -> None:
     op.create_table('partner',
-    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name', sa.String(length=150), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('themes', sa.String(length=200), nullable=False),
     sa.Column('address', sa.String(length=250), nullable=False),

@@ -607,20 +607,35 @@ def _every_alert(
                 updated_at=gen.stamp,
             )
         )
-    # A convention expiring within 90 days, with a partner the CPIP is the referent of.
-    convention = connection.execute(
+    # A convention expiring within 90 days, with a partner the CPIP is the referent of: one
+    # the directory already has, else the one that expires first is brought forward.
+    expiring = connection.execute(
         select(m.ConventionRow.id, m.ConventionRow.partner_id)
-        .where(m.ConventionRow.status == ConventionStatus.SIGNED)
-        .order_by(m.ConventionRow.expires_on.desc())
-    ).first()
-    if convention is not None:
-        connection.execute(
-            update(m.ConventionRow)
-            .where(m.ConventionRow.id == convention.id)
-            .values(expires_on=today + timedelta(days=45))
+        .where(
+            m.ConventionRow.status == ConventionStatus.SIGNED,
+            m.ConventionRow.expires_on >= today,
+            m.ConventionRow.expires_on <= windows.convention_until,
         )
+        .order_by(m.ConventionRow.expires_on)
+    ).first()
+    if expiring is None:
+        expiring = connection.execute(
+            select(m.ConventionRow.id, m.ConventionRow.partner_id)
+            .where(
+                m.ConventionRow.status == ConventionStatus.SIGNED,
+                m.ConventionRow.expires_on > windows.convention_until,
+            )
+            .order_by(m.ConventionRow.expires_on)
+        ).first()
+        if expiring is not None:
+            connection.execute(
+                update(m.ConventionRow)
+                .where(m.ConventionRow.id == expiring.id)
+                .values(expires_on=today + timedelta(days=45))
+            )
+    if expiring is not None:
         connection.execute(
             update(m.PartnerRow)
-            .where(m.PartnerRow.id == convention.partner_id)
+            .where(m.PartnerRow.id == expiring.partner_id)
             .values(referent_id=cpip)
         )

@@ -1,7 +1,8 @@
 """Stages, sessions, enrolments and attendance for the demonstration database.
 
 Called at the end of :func:`spip_desktop.db.demo.populate`, in its transaction, once the
-people are written: about thirty stages of every catalogue type (the nine official
+people are written (the partner directory of :mod:`.demo_partners` too, for the organisers
+and the venues lent by partners): about thirty stages of every catalogue type (the nine official
 stages, the PPR and the three collective actions) over the last six months and the next
 two, people of the base in *milieu ouvert* enrolled in them, and the attendance of the
 sessions already held, with the life of a real service: late arrivals, excused and
@@ -41,6 +42,7 @@ from ..domain.stages import (
     OrganiserKind,
 )
 from . import models as m
+from .demo_partners import VENUE_PARTNERS, demo_partners, partner_ids
 
 #: Stages of a full demonstration base (a small one gets one of each type at least).
 FULL_STAGES = 30
@@ -976,7 +978,8 @@ def _insert(connection: Connection, model: Any, rows: list[dict[str, Any]]) -> l
 
 
 def write_plan(connection: Connection, plan: StagePlan) -> StageCounts:
-    """Insert a plan's rows, turning its positions into the new ids."""
+    """Insert a plan's rows, turning its positions into the new ids (and the organisers'
+    and venues' names into the directory's partners)."""
 
     def resolved(rows: list[dict[str, Any]], **ids: list[int]) -> list[dict[str, Any]]:
         out = []
@@ -987,7 +990,18 @@ def write_plan(connection: Connection, plan: StagePlan) -> StageCounts:
             out.append(row)
         return out
 
-    stage_ids = _insert(connection, m.StageRow, plan.stages)
+    partners = partner_ids(connection)
+    stage_rows = [
+        {
+            **row,
+            "organiser_partner_id": partners.get(row["organiser_name"])
+            if row["organiser_kind"] is OrganiserKind.PARTNER
+            else None,
+            "venue_partner_id": partners.get(VENUE_PARTNERS.get(row["venue"], "")),
+        }
+        for row in plan.stages
+    ]
+    stage_ids = _insert(connection, m.StageRow, stage_rows)
     session_ids = _insert(connection, m.StageSessionRow, resolved(plan.sessions, stage=stage_ids))
     enrolment_ids = _insert(connection, m.EnrolmentRow, resolved(plan.enrolments, stage=stage_ids))
     first_ids = _insert(
@@ -1014,5 +1028,7 @@ def populate_stages(connection: Connection, seed: int, today: date) -> StageCoun
     """Generate the demonstration stages, unless the base has stages already."""
     if connection.scalar(select(func.count()).select_from(m.StageRow)):
         return StageCounts()
+    # The organisers and venues are partners of the directory (made here if missing).
+    demo_partners(connection, random.Random(seed * 7_919 + 3), today)
     inputs = read_inputs(connection, seed)
     return write_plan(connection, plan_stages(seed, today, inputs))

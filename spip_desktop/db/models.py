@@ -535,7 +535,7 @@ class PartnerRow(Versioned, Base):
 
     __tablename__ = "partner"
 
-    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(150), nullable=False, unique=True)
     kind: Mapped[PartnerKind] = mapped_column(EnumText(PartnerKind, 20), nullable=False)
     themes: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     address: Mapped[str] = mapped_column(String(250), nullable=False, default="")

@@ -73,6 +73,8 @@ def _to_stage(row: m.StageRow, enrolled: int) -> Stage:
         notes=row.notes,
         sessions=tuple(SessionDraft(s.day, s.start, s.end, s.label, s.id) for s in sessions),
         capacity_override_reason=row.capacity_override_reason,
+        organiser_partner_id=row.organiser_partner_id,
+        venue_partner_id=row.venue_partner_id,
     )
     return Stage(
         id=row.id,
@@ -242,7 +244,9 @@ class StageRepository:
         row.title = draft.title.strip()
         row.organiser_kind = draft.organiser_kind
         row.organiser_name = draft.organiser_name.strip()
+        row.organiser_partner_id = draft.organiser_partner_id
         row.venue = draft.venue.strip()
+        row.venue_partner_id = draft.venue_partner_id
         row.capacity = draft.capacity
         row.price_cents = draft.price_cents
         row.required_minutes = draft.required_minutes

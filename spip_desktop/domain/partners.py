@@ -21,7 +21,7 @@ from .followup_terms import Theme as Theme
 from .validation import ValidationResult
 
 PARTNER_MAX_LENGTHS: dict[str, int] = {
-    "name": 200,
+    "name": 150,  # printed as a stage organiser (stage.organiser_name holds 150)
     "address": 250,
     "phone": 30,
     "email": 254,
@@ -151,10 +151,18 @@ class ConventionQuery:
 
 
 def _check_lengths(result: ValidationResult, values: dict[str, tuple[str, str]]) -> None:
+    """Length limits, and no invisible control character (PostgreSQL refuses NUL)."""
     for name, (value, label) in values.items():
         limit = PARTNER_MAX_LENGTHS[name]
         if len(value) > limit:
             result.error(name, f"{label} ne peut pas dépasser {limit} caractères.")
+        elif _invisible(value, multiline=name == "notes"):
+            result.error(name, f"{label} contient un caractère invisible : retirez-le.")
+
+
+def _invisible(value: str, multiline: bool = False) -> bool:
+    allowed = "\n\r\t" if multiline else ""
+    return any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in value)
 
 
 def validate_partner(draft: PartnerDraft) -> ValidationResult:
@@ -176,11 +184,20 @@ def validate_partner(draft: PartnerDraft) -> ValidationResult:
     for index, contact in enumerate(draft.contacts, start=1):
         if not contact.name.strip():
             result.error("contacts", f"Le contact n° {index} n'a pas de nom.")
+        elif any(_invisible(v) for v in (contact.name, contact.role, contact.phone, contact.email)):
+            result.error("contacts", f"Le contact n° {index} contient un caractère invisible.")
         elif (
             len(contact.name) > PARTNER_MAX_LENGTHS["contact_name"]
             or len(contact.role) > PARTNER_MAX_LENGTHS["contact_role"]
         ):
             result.error("contacts", f"Le contact n° {index} a un nom ou une fonction trop long.")
+        elif (
+            len(contact.phone) > PARTNER_MAX_LENGTHS["phone"]
+            or len(contact.email) > PARTNER_MAX_LENGTHS["email"]
+        ):
+            result.error(
+                "contacts", f"Le contact n° {index} a un téléphone ou un courriel trop long."
+            )
     return result
 
 

@@ -243,6 +243,7 @@ class StageDraft:
     type_id: int | None = None
     title: str = ""
     organiser_kind: OrganiserKind = OrganiserKind.SPIP
+    #: The name printed on the documents: the partner's name when the stage was saved.
     organiser_name: str = ""
     venue: str = ""
     capacity: int | None = 12
@@ -254,6 +255,10 @@ class StageDraft:
     sessions: tuple[SessionDraft, ...] = ()
     #: Why the planner went over capacity (stage shrunk below its enrolments).
     capacity_override_reason: str = ""
+    #: The partner organising the stage (``organiser_kind`` is a partner).
+    organiser_partner_id: int | None = None
+    #: The partner lending the premises, when one does (``venue`` then holds its address).
+    venue_partner_id: int | None = None
 
     @property
     def total_minutes(self) -> int:
@@ -389,8 +394,11 @@ def validate_stage(
     _check_text(result, draft.facilitators, "facilitators", "Les intervenants")
     _check_text(result, draft.notes, "stage_notes", "Les observations", multiline=True)
     if draft.organiser_kind is OrganiserKind.PARTNER:
-        if not draft.organiser_name.strip():
-            result.error("organiser_name", "Indiquez le partenaire qui organise le stage.")
+        if draft.organiser_partner_id is None:
+            result.error(
+                "organiser_partner_id",
+                "Choisissez dans l'annuaire le partenaire qui organise le stage.",
+            )
         _check_text(result, draft.organiser_name, "organiser_name", "Le nom de l'organisateur")
     if draft.capacity is not None and draft.capacity < 1:
         result.error("capacity", "La capacité doit être d'au moins une place.")

@@ -28,6 +28,7 @@ from ..domain.documents import (
     SignInSheet,
 )
 from ..domain.errors import DuplicateValue, InvalidInput, NotFound, PermissionDenied, SpipError
+from ..domain.partners import Partner
 from ..domain.security import Permission, User
 from ..domain.service_settings import (
     DOCUMENT_DEFAULTS,
@@ -47,6 +48,7 @@ from ..domain.stages import (
     EnrolmentLine,
     EnrolmentStatus,
     IssuedAttestation,
+    OrganiserKind,
     PrintedSheet,
     Stage,
     StageDraft,
@@ -89,10 +91,18 @@ Progress = Callable[[int, int], bool]
 """``progress(done, total)``; returning ``False`` cancels the batch."""
 
 
-def _stage_values(draft: StageDraft, types: dict[int, StageType]) -> dict[str, Any]:
+def _stage_values(
+    draft: StageDraft, types: dict[int, StageType], venues: dict[int, str] | None = None
+) -> dict[str, Any]:
     values = dict(vars(draft))
     chosen = types.get(draft.type_id) if draft.type_id is not None else None
     values["type_id"] = chosen.name if chosen else draft.type_id
+    # The organiser reads by its name (organiser_name), the venue's partner by its own.
+    del values["organiser_partner_id"]
+    venue_partner = draft.venue_partner_id
+    values["venue_partner_id"] = (
+        (venues or {}).get(venue_partner, venue_partner) if venue_partner is not None else None
+    )
     values["sessions"] = [
         f"{format_date(s.day)} {format_time(s.start)}–{format_time(s.end)}"
         + (f" ({s.label})" if s.label else "")
@@ -235,8 +245,58 @@ class StageService(Service):
             chosen = uow.stages.type(draft.type_id) if draft.type_id is not None else None
         return validate_stage(draft, chosen.kind if chosen else None, enrolled)
 
+    def partner_choices(self) -> tuple[Partner, ...]:
+        """The active partners of the directory, to organise a stage or lend its venue."""
+        self._require_stages()
+        with self._uow.reader() as uow:
+            return tuple(uow.partners.partners(include_archived=False))
+
+    @staticmethod
+    def _with_partners(
+        uow: UnitOfWork, draft: StageDraft, before: Stage | None, result: ValidationResult
+    ) -> StageDraft:
+        """The draft with its organiser's name as the directory has it now.
+
+        A partner must still exist; an archived one is refused unless the stage already
+        had it (an old stage keeps its organiser and its venue).
+        """
+        old = before.draft if before is not None else StageDraft()
+        chosen = {
+            "organiser_partner_id": draft.organiser_partner_id
+            if draft.organiser_kind is OrganiserKind.PARTNER
+            else None,
+            "venue_partner_id": draft.venue_partner_id,
+        }
+        names: dict[str, str] = {}
+        for name, partner_id in chosen.items():
+            if partner_id is None:
+                continue
+            partner = uow.partners.get(partner_id)
+            what = "organisateur" if name == "organiser_partner_id" else "lieu d'accueil"
+            if partner is None:
+                result.error(
+                    name,
+                    f"Le partenaire choisi comme {what} n'existe plus : choisissez-en un autre.",
+                )
+            elif not partner.active and getattr(old, name) != partner_id:
+                result.error(
+                    name,
+                    f"« {partner.name} » est archivé : il n'est plus proposé pour un nouveau "
+                    "stage. Choisissez un partenaire actif de l'annuaire.",
+                )
+            else:
+                names[name] = partner.name
+        if draft.organiser_kind is OrganiserKind.SPIP:
+            return replace(draft, organiser_partner_id=None, organiser_name="")
+        organiser = names.get("organiser_partner_id")
+        return draft if organiser is None else replace(draft, organiser_name=organiser)
+
     def save_stage(self, stage_id: int | None, version: int, draft: StageDraft) -> Stage:
-        """Plan a stage, or change one; sessions keep their ids (and their attendance)."""
+        """Plan a stage, or change one; sessions keep their ids (and their attendance).
+
+        A partner organiser is a record of the directory: its name is copied into the
+        stage (what the documents print) at each save.
+        """
         self._require(Permission.ENROL)
         now = self._now()
         with self._uow() as uow:
@@ -249,9 +309,13 @@ class StageService(Service):
             before = uow.stages.get(stage_id) if stage_id is not None else None
             if stage_id is not None and before is None:
                 raise NotFound(STAGE_GONE)
+            partner_problems = ValidationResult()
+            draft = self._with_partners(uow, draft, before, partner_problems)
             result = validate_stage(
                 draft, chosen.kind if chosen else None, before.enrolled if before else 0
             )
+            for name, message in partner_problems.errors.items():
+                result.errors[name] = message
             if before is not None:
                 self._check_recorded_sessions(uow, before, draft, now, result)
             if not result.ok:
@@ -259,6 +323,13 @@ class StageService(Service):
             new_id = uow.stages.save(stage_id, version, draft)
             after = uow.stages.get(new_id)
             assert after is not None
+            venues = uow.partners.names(
+                [
+                    s.draft.venue_partner_id
+                    for s in (before, after)
+                    if s is not None and s.draft.venue_partner_id is not None
+                ]
+            )
             self._audit(
                 uow,
                 AuditEvent(
@@ -267,8 +338,8 @@ class StageService(Service):
                     new_id,
                     summary=after.display_title,
                     changes=diff(
-                        None if before is None else _stage_values(before.draft, types),
-                        _stage_values(after.draft, types),
+                        None if before is None else _stage_values(before.draft, types, venues),
+                        _stage_values(after.draft, types, venues),
                     ),
                 ),
             )
@@ -324,7 +395,14 @@ class StageService(Service):
                     stage_id,
                     summary=stage.display_title,
                     changes=diff(
-                        _stage_values(stage.draft, {stage.stage_type.id: stage.stage_type}), None
+                        _stage_values(
+                            stage.draft,
+                            {stage.stage_type.id: stage.stage_type},
+                            uow.partners.names(
+                                [p] if (p := stage.draft.venue_partner_id) is not None else []
+                            ),
+                        ),
+                        None,
                     ),
                 ),
             )

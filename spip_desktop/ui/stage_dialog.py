@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.dates import DateParseError, format_date, parse_date, plural
+from ..domain.partners import Partner
 from ..domain.stages import (
     STAGE_MAX_LENGTHS,
     ActionKind,
@@ -77,6 +78,7 @@ UNAVAILABLE_TEXT = QColor("#929292")
 HEADING_TEXT = QColor("#000091")
 
 SPIN_HEIGHT = 32
+CHOOSE_ORGANISER = "Choisir l'organisateur dans l'annuaire…"
 SESSION_HEADERS = ("Date", "Début", "Fin", "Durée", "Thème")
 COL_DAY, COL_START, COL_END, COL_MINUTES, COL_LABEL = range(5)
 
@@ -184,9 +186,13 @@ class StageDialog(QDialog):
         prompter: Prompter,
         parent: QWidget | None = None,
         service_name: str = "SPIP",
+        partners: Sequence[Partner] = (),
     ) -> None:
+        from .partner_dialog import PartnerPicker
+
         super().__init__(parent)
         self._prompter = prompter
+        self._partners = {p.id: p for p in partners}
         self._initial = draft
         self._enrolled = enrolled
         self._attempted = False
@@ -222,13 +228,18 @@ class StageDialog(QDialog):
         self.organiser_group = QButtonGroup(self)
         self.organiser_group.addButton(self.spip_radio)
         self.organiser_group.addButton(self.partner_radio)
-        self.partner_edit = QLineEdit()
-        self.partner_edit.setAccessibleName("Nom du partenaire")
-        self.partner_edit.setPlaceholderText("Nom du partenaire")
-        self.partner_edit.setMaxLength(STAGE_MAX_LENGTHS["organiser_name"] + 20)
+        self.partner_combo = PartnerPicker(CHOOSE_ORGANISER)
+        self.partner_combo.setAccessibleName("Partenaire organisateur")
+        self.partner_combo.set_partners(partners, draft.organiser_partner_id, draft.organiser_name)
         self.venue_edit = QLineEdit()
         self.venue_edit.setPlaceholderText("Adresse ou salle")
         self.venue_edit.setMaxLength(STAGE_MAX_LENGTHS["venue"] + 20)
+        self.venue_partner_combo = PartnerPicker("Aucun : lieu saisi ci-dessus")
+        self.venue_partner_combo.setAccessibleName("Partenaire qui prête le lieu")
+        self.venue_partner_combo.set_partners(partners, draft.venue_partner_id)
+        self.venue_hint = hint_label(
+            "Choisir le partenaire qui prête la salle remplit le lieu avec son adresse."
+        )
         self.facilitators_edit = QLineEdit()
         self.facilitators_edit.setPlaceholderText("ex. Mme Martin (CPIP), M. Leroy (association)")
         self.facilitators_edit.setMaxLength(STAGE_MAX_LENGTHS["facilitators"] + 20)
@@ -252,8 +263,16 @@ class StageDialog(QDialog):
         organiser_layout.addWidget(self.partner_radio)
         organiser_layout.addStretch(1)
         form.addRow("Organisateur", organiser_row)
-        self._add_row(form, "organiser_name", "Partenaire", self.partner_edit)
+        self._add_row(form, "organiser_partner_id", "Partenaire", self.partner_combo)
         self._add_row(form, "venue", "Lieu", self.venue_edit)
+        venue_partner_box = QWidget()
+        venue_partner_layout = QVBoxLayout(venue_partner_box)
+        venue_partner_layout.setContentsMargins(0, 0, 0, 0)
+        venue_partner_layout.setSpacing(2)
+        inner, self.errors["venue_partner_id"] = field_with_error(self.venue_partner_combo)
+        venue_partner_layout.addWidget(inner)
+        venue_partner_layout.addWidget(self.venue_hint)
+        form.addRow("Lieu prêté par", venue_partner_box)
         self._add_row(form, "facilitators", "Intervenants", self.facilitators_edit)
 
         # -- participation -----------------------------------------------------------
@@ -416,8 +435,9 @@ class StageDialog(QDialog):
         self.type_combo.currentIndexChanged.connect(self._on_type_changed)
         self.title_edit.textChanged.connect(lambda: self._touch("title"))
         self.organiser_group.buttonToggled.connect(self._on_organiser_toggled)
-        self.partner_edit.textChanged.connect(lambda: self._touch("organiser_name"))
+        self.partner_combo.editTextChanged.connect(lambda: self._touch("organiser_partner_id"))
         self.venue_edit.textChanged.connect(lambda: self._touch("venue"))
+        self.venue_partner_combo.partner_changed.connect(self._on_venue_partner_changed)
         self.facilitators_edit.textChanged.connect(lambda: self._touch("facilitators"))
         self.capacity_spin.valueChanged.connect(
             lambda: self._touch("capacity", "capacity_override_reason")
@@ -485,8 +505,10 @@ class StageDialog(QDialog):
             self.title_edit.setText(draft.title)
             partner = draft.organiser_kind is OrganiserKind.PARTNER
             (self.partner_radio if partner else self.spip_radio).setChecked(True)
-            self.partner_edit.setText(draft.organiser_name)
+            self.partner_combo.setEnabled(partner)
+            self.partner_combo.select(draft.organiser_partner_id)
             self.venue_edit.setText(draft.venue)
+            self.venue_partner_combo.select(draft.venue_partner_id)
             self.facilitators_edit.setText(draft.facilitators)
             self.capacity_spin.setValue(draft.capacity or 0)
             self.override_edit.setText(draft.capacity_override_reason)
@@ -508,13 +530,16 @@ class StageDialog(QDialog):
     def draft(self) -> StageDraft:
         """What the form holds now (an unreadable cell or price counts as empty)."""
         partner = self.partner_radio.isChecked()
+        organiser_id = self.partner_combo.partner_id() if partner else None
         capacity = self.capacity_spin.value() or None
         return StageDraft(
             type_id=self.selected_type_id(),
             title=self.title_edit.text(),
             organiser_kind=OrganiserKind.PARTNER if partner else OrganiserKind.SPIP,
-            organiser_name=self.partner_edit.text() if partner else "",
+            organiser_name=self._organiser_name(organiser_id),
+            organiser_partner_id=organiser_id,
             venue=self.venue_edit.text(),
+            venue_partner_id=self.venue_partner_combo.partner_id(),
             capacity=capacity,
             price_cents=self._price_value(),
             required_minutes=self._required_value(),
@@ -528,6 +553,15 @@ class StageDialog(QDialog):
 
     def is_modified(self) -> bool:
         return self.draft() != self._initial
+
+    def _organiser_name(self, partner_id: int | None) -> str:
+        """The name the stage keeps for its organiser (the service sets it again at save)."""
+        if partner_id is None:
+            return ""
+        if partner_id == self._initial.organiser_partner_id:
+            return self._initial.organiser_name
+        partner = self._partners.get(partner_id)
+        return partner.name if partner is not None else ""
 
     def selected_type_id(self) -> int | None:
         data = self.type_combo.currentData()
@@ -799,7 +833,9 @@ class StageDialog(QDialog):
         self.type_hint.setToolTip(stage_type.name)
         self.type_hint.show()
         usual = stage_type.draft.usual_organiser.strip()
-        self.partner_edit.setPlaceholderText(f"ex. {usual}" if usual else "Nom du partenaire")
+        self.partner_combo.set_placeholder(
+            f"Organisateur habituel : {usual}" if usual else CHOOSE_ORGANISER
+        )
 
     def _on_price_editing_finished(self) -> None:
         value = self._price_value()
@@ -819,10 +855,18 @@ class StageDialog(QDialog):
         return self.hours_spin.value() * 60 + self.minutes_spin.value()
 
     def _on_organiser_toggled(self, *_args: object) -> None:
-        self.partner_edit.setEnabled(self.partner_radio.isChecked())
+        self.partner_combo.setEnabled(self.partner_radio.isChecked())
         if not self._loading and self.partner_radio.isChecked():
-            self.partner_edit.setFocus()
-        self._touch("organiser_name")
+            self.partner_combo.setFocus()
+        self._touch("organiser_partner_id")
+
+    def _on_venue_partner_changed(self, partner_id: object) -> None:
+        """A partner lending the premises: the venue becomes its name and address."""
+        partner = self._partners.get(partner_id) if isinstance(partner_id, int) else None
+        if not self._loading and partner is not None:
+            address = partner.draft.address.strip()
+            self.venue_edit.setText(f"{partner.name}, {address}" if address else partner.name)
+        self._touch("venue_partner_id", "venue")
 
     # -- validation ------------------------------------------------------------------
     def _touch(self, *names: str) -> None:
@@ -835,6 +879,8 @@ class StageDialog(QDialog):
         """The domain's verdict plus what the widgets could not read."""
         draft = self.draft()
         result = validate_stage(draft, self.selected_kind(), self._enrolled)
+        if "organiser_name" in result.errors:  # the name comes with the partner chosen
+            result.error("organiser_partner_id", result.errors.pop("organiser_name"))
         price_error = self._price_error()
         if price_error:
             result.errors["price_cents"] = price_error
@@ -878,8 +924,9 @@ class StageDialog(QDialog):
         return {
             "type_id": self.type_combo,
             "title": self.title_edit,
-            "organiser_name": self.partner_edit,
+            "organiser_partner_id": self.partner_combo,
             "venue": self.venue_edit,
+            "venue_partner_id": self.venue_partner_combo,
             "facilitators": self.facilitators_edit,
             "capacity": self.capacity_spin,
             "capacity_override_reason": self.override_edit,
@@ -941,9 +988,10 @@ class StageDialog(QDialog):
         prompter: Prompter,
         parent: QWidget | None = None,
         service_name: str = "SPIP",
+        partners: Sequence[Partner] = (),
     ) -> StageDraft | None:
         """Show the dialog; the edited draft, or ``None`` when cancelled."""
-        dialog = cls(draft, types, enrolled, prompter, parent, service_name)
+        dialog = cls(draft, types, enrolled, prompter, parent, service_name, partners)
         try:
             if dialog.exec() == QDialog.DialogCode.Accepted:
                 return dialog.draft()

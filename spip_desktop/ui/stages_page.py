@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from ..domain.dates import format_date, plural
 from ..domain.errors import InvalidInput, SpipError
 from ..domain.model import PersonQuery
+from ..domain.partners import Partner
 from ..domain.security import Permission, User
 from ..domain.stages import (
     AttendanceSheet,
@@ -47,6 +48,7 @@ from ..domain.stages import (
     EnrolmentLine,
     IssuedAttestation,
     Stage,
+    StageDraft,
     StagePhase,
     StageQuery,
     StageType,
@@ -678,35 +680,43 @@ class StagesPage(QWidget):
     # -- planning ----------------------------------------------------------------------
     def plan_stage(self) -> None:
         from ..domain.stages import StageDraft
-        from .stage_dialog import StageDialog
 
-        draft = StageDialog.ask(
-            StageDraft(), [t for t in self.types if t.active], 0, self.prompter, self
-        )
-        if draft is None:
-            return
-        self._selecting = None
-        self.runner.run(
-            lambda: self.stages.save_stage(None, 0, draft),
-            self._on_stage_saved,
-            lambda e: self._show_failure("Stage non enregistré", e),
-        )
+        self._ask_stage(None, StageDraft(), [t for t in self.types if t.active])
 
     def edit_stage(self) -> None:
-        from .stage_dialog import StageDialog
-
         if self.detail is None:
             return
         stage = self.detail.stage
         types = [t for t in self.types if t.active or t.id == stage.stage_type.id]
-        draft = StageDialog.ask(stage.draft, types, stage.enrolled, self.prompter, self)
-        if draft is None:
-            return
-        self.runner.run(
-            lambda: self.stages.save_stage(stage.id, stage.version, draft),
-            self._on_stage_saved,
-            lambda e: self._show_failure("Stage non enregistré", e),
-        )
+        self._ask_stage(stage, stage.draft, types)
+
+    def _ask_stage(self, stage: Stage | None, draft: StageDraft, types: list[StageType]) -> None:
+        """The planning form, once the directory's partners are loaded; a save refused for
+        what was typed opens the form again with it (nothing typed is lost)."""
+        from .stage_dialog import StageDialog
+
+        def ask(partners: tuple[Partner, ...]) -> None:
+            enrolled = stage.enrolled if stage is not None else 0
+            edited = StageDialog.ask(draft, types, enrolled, self.prompter, self, partners=partners)
+            if edited is None:
+                return
+            if stage is None:
+                self._selecting = None
+
+            def refused(error: BaseException) -> None:
+                self._show_failure("Stage non enregistré", error)
+                if isinstance(error, InvalidInput):
+                    self._ask_stage(stage, edited, types)
+
+            self.runner.run(
+                lambda: self.stages.save_stage(
+                    stage.id if stage else None, stage.version if stage else 0, edited
+                ),
+                self._on_stage_saved,
+                refused,
+            )
+
+        self.runner.run(self.stages.partner_choices, ask, self._failed)
 
     def _on_stage_saved(self, stage: Stage) -> None:
         self.load_detail(stage.id, keep_pending=True)

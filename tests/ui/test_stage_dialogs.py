@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
+from spip_desktop.domain.partners import Partner, PartnerDraft, PartnerKind
 from spip_desktop.domain.stages import (
     PRICE_CAP,
     ActionKind,
@@ -39,7 +40,7 @@ from spip_desktop.ui.stage_dialog import (
     read_price,
     sessions_summary,
 )
-from tests.ui.conftest import FakePrompter
+from tests.ui.conftest import FakePrompter, type_text
 
 TODAY = date(2026, 3, 12)
 NBSP = "\u00a0"
@@ -75,6 +76,25 @@ RETIRED = StageType(
 )
 TYPES = (SPORT, ROUTE, PPR, RETIRED, CITIZEN)
 
+ROAD_CENTRE = Partner(
+    7,
+    1,
+    PartnerDraft(
+        "Centre agréé Prévention Routière 33",
+        PartnerKind.STAGE_PROVIDER,
+        address="12 rue Ravez, 33000 Bordeaux",
+    ),
+)
+TOWN_HALL = Partner(
+    8,
+    1,
+    PartnerDraft(
+        "Mairie de Talence", PartnerKind.LOCAL_AUTHORITY, address="Place Alcala, 33400 Talence"
+    ),
+)
+CLOSED_CSAPA = Partner(9, 2, PartnerDraft("CSAPA Écoute", PartnerKind.HEALTH), active=False)
+PARTNERS = (ROAD_CENTRE, TOWN_HALL, CLOSED_CSAPA)
+
 
 # -- helpers ----------------------------------------------------------------------------
 
@@ -82,7 +102,9 @@ TYPES = (SPORT, ROUTE, PPR, RETIRED, CITIZEN)
 def stage_dialog(
     qtbot, draft: StageDraft | None = None, enrolled: int = 0, prompter=None
 ) -> StageDialog:
-    dialog = StageDialog(draft or StageDraft(), TYPES, enrolled, prompter or FakePrompter())
+    dialog = StageDialog(
+        draft or StageDraft(), TYPES, enrolled, prompter or FakePrompter(), partners=PARTNERS
+    )
     qtbot.addWidget(dialog)
     return dialog
 
@@ -200,10 +222,10 @@ def test_the_stage_dialog_builds_the_draft_from_its_widgets(qtbot) -> None:
     dialog = stage_dialog(qtbot)
     choose_type(dialog, ROUTE)
     dialog.title_edit.setText("Session de mars — Bordeaux")
-    assert not dialog.partner_edit.isEnabled()
+    assert not dialog.partner_combo.isEnabled()
     dialog.partner_radio.setChecked(True)
-    assert dialog.partner_edit.isEnabled()
-    dialog.partner_edit.setText("Centre agréé Prévention Routière 33")
+    assert dialog.partner_combo.isEnabled()
+    type_text(dialog.partner_combo.lineEdit(), "Centre agréé Prévention Routière 33")
     dialog.venue_edit.setText("Maison des associations, Bordeaux")
     dialog.facilitators_edit.setText("Mme Martin, M. Leroy")
     dialog.capacity_spin.setValue(14)
@@ -229,6 +251,7 @@ def test_the_stage_dialog_builds_the_draft_from_its_widgets(qtbot) -> None:
         title="Session de mars — Bordeaux",
         organiser_kind=OrganiserKind.PARTNER,
         organiser_name="Centre agréé Prévention Routière 33",
+        organiser_partner_id=ROAD_CENTRE.id,
         venue="Maison des associations, Bordeaux",
         capacity=14,
         price_cents=180_50,
@@ -469,12 +492,61 @@ def test_required_hours_follow_every_session_when_ticked(qtbot) -> None:
     assert "dépassent la durée des séances" in dialog.errors["required_minutes"].text()
 
 
-def test_a_partner_needs_a_name(qtbot) -> None:
+def test_a_partner_organiser_is_chosen_in_the_directory(qtbot) -> None:
     dialog = stage_dialog(qtbot)
     dialog.partner_radio.setChecked(True)
-    assert dialog.errors["organiser_name"].text() == "Indiquez le partenaire qui organise le stage."
+    error = dialog.errors["organiser_partner_id"]
+    assert error.text() == "Choisissez dans l'annuaire le partenaire qui organise le stage."
+    type_text(dialog.partner_combo.lineEdit(), "Association inconnue")
+    assert dialog.draft().organiser_partner_id is None
+    assert not error.isHidden()
     dialog.spip_radio.setChecked(True)
-    assert dialog.errors["organiser_name"].isHidden()
+    assert error.isHidden()
+
+
+def test_the_organiser_combo_filters_as_the_user_types_accents_aside(qtbot) -> None:
+    dialog = stage_dialog(qtbot)
+    dialog.partner_radio.setChecked(True)
+    names = [dialog.partner_combo.itemText(i) for i in range(dialog.partner_combo.count())]
+    assert names == ["Centre agréé Prévention Routière 33", "Mairie de Talence"]  # no archived
+    completer = dialog.partner_combo.completer()
+    completer.setCompletionPrefix("prevention routiere")
+    assert completer.completionCount() == 1
+    assert completer.currentCompletion() == "Centre agréé Prévention Routière 33"
+    completer.setCompletionPrefix("TALENCE")
+    assert completer.currentCompletion() == "Mairie de Talence"
+    dialog.partner_combo.setCurrentIndex(dialog.partner_combo.findData(TOWN_HALL.id))
+    draft = dialog.draft()
+    assert (draft.organiser_partner_id, draft.organiser_name) == (TOWN_HALL.id, "Mairie de Talence")
+    assert dialog.errors["organiser_partner_id"].isHidden()
+
+
+def test_an_archived_organiser_stays_shown_by_name_on_its_stage(qtbot) -> None:
+    draft = StageDraft(
+        type_id=ROUTE.id,
+        organiser_kind=OrganiserKind.PARTNER,
+        organiser_name="CSAPA Écoute",
+        organiser_partner_id=CLOSED_CSAPA.id,
+        sessions=(SessionDraft(TODAY, time(9), time(12)),),
+    )
+    dialog = stage_dialog(qtbot, draft)
+    assert dialog.partner_combo.currentText() == "CSAPA Écoute (archivé)"
+    assert dialog.draft() == draft
+    assert not dialog.is_modified()
+
+
+def test_a_venue_lent_by_a_partner_fills_its_address(qtbot) -> None:
+    dialog = stage_dialog(qtbot)
+    combo = dialog.venue_partner_combo
+    combo.setCurrentIndex(combo.findData(TOWN_HALL.id))
+    assert dialog.venue_edit.text() == "Mairie de Talence, Place Alcala, 33400 Talence"
+    dialog.venue_edit.setText("Mairie de Talence, salle du conseil")  # the room, typed after
+    draft = dialog.draft()
+    assert draft.venue_partner_id == TOWN_HALL.id
+    assert draft.venue == "Mairie de Talence, salle du conseil"
+    combo.setEditText("")  # the field emptied: no partner
+    assert dialog.draft().venue_partner_id is None
+    assert dialog.venue_edit.text() == "Mairie de Talence, salle du conseil"  # typed text kept
 
 
 @pytest.mark.parametrize(("answer", "closed"), [(False, False), (True, True)])

@@ -4,6 +4,7 @@ keyboard, correct it, preview attestations and sign-in sheets."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, time
 
 import pytest
@@ -12,11 +13,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from spip_desktop.bootstrap import Services
+from spip_desktop.domain.partners import PartnerDraft, PartnerKind
 from spip_desktop.domain.stages import (
     AttendanceChange,
     AttendanceCode,
     Cadre,
     EnrolmentDraft,
+    OrganiserKind,
     SessionDraft,
     Stage,
     StageDraft,
@@ -202,6 +205,44 @@ def test_planning_a_stage_through_the_dialog(
     page.plan_stage()
     assert page.detail is not None and page.detail.stage.draft.title == "Groupe du jeudi"
     assert [s.draft.title for s in services.stages.list_stages()].count("Groupe du jeudi") == 1
+
+
+def test_a_stage_organised_by_a_partner_of_the_directory(
+    window: MainWindow, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planning form offers the directory's active partners; a save the service refuses
+    (a partner archived meanwhile) opens the form again with what was typed."""
+    csapa = services.partners.save_partner(
+        None, 0, PartnerDraft("CSAPA Bordeaux", PartnerKind.HEALTH)
+    )
+    closed = services.partners.save_partner(None, 0, PartnerDraft("Association fermée"))
+    page = open_stages(window)
+    citizenship = next(t for t in page.types if t.name == "Stage de citoyenneté")
+    draft = StageDraft(
+        type_id=citizenship.id,
+        title="Session d'avril",
+        organiser_kind=OrganiserKind.PARTNER,
+        organiser_partner_id=closed.id,
+        sessions=(SessionDraft(date(2026, 4, 2), time(9), time(12)),),
+    )
+    offered: list[list[str]] = []
+
+    def ask(cls, shown, types, enrolled, prompter, parent=None, service_name="", partners=()):
+        offered.append([p.name for p in partners])
+        if len(offered) == 1:
+            services.partners.set_archived(closed.id, closed.version, True)  # meanwhile
+            return draft
+        assert shown == draft  # what was typed comes back
+        return replace(shown, organiser_partner_id=csapa.id)
+
+    monkeypatch.setattr(StageDialog, "ask", classmethod(ask))
+    page.plan_stage()
+    assert offered == [["Association fermée", "CSAPA Bordeaux"], ["CSAPA Bordeaux"]]
+    assert window.prompter.asked[-1][0] == "Stage non enregistré"
+    assert "est archivé" in window.prompter.asked[-1][1]
+    assert page.detail is not None
+    assert page.detail.stage.draft.organiser_name == "CSAPA Bordeaux"
+    assert "Organisateur : CSAPA Bordeaux" in page.facts_label.text()
 
 
 def test_the_person_file_shows_their_stages(
