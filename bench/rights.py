@@ -40,7 +40,7 @@ from run import ROOT, ensure_database, machine, percentile  # also: offscreen, S
 
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, func, insert, select
 
 from spip_desktop.bootstrap import Services, open_services
 from spip_desktop.db import models as m
@@ -143,7 +143,7 @@ def sign_in(services: Services, role: Role, agent_role: AgentRole, pick: str = "
                 select(m.PersonRow.referent_id)
                 .where(m.PersonRow.closed_on.is_(None), m.PersonRow.referent_id.is_not(None))
                 .group_by(m.PersonRow.referent_id)
-                .order_by(m.func.count().desc())
+                .order_by(func.count().desc())
                 .limit(1)
             ).scalar_one()
         else:
@@ -374,7 +374,7 @@ def bench_steps(services: Services, db: Path, repeat: int) -> list[Result]:
             select(m.RightsStepRow.partner_id)
             .where(m.RightsStepRow.partner_id.is_not(None))
             .group_by(m.RightsStepRow.partner_id)
-            .order_by(m.func.count().desc())
+            .order_by(func.count().desc())
         ).first()
         referent = uow.session.scalars(
             select(m.PersonRow.referent_id).where(m.PersonRow.referent_id.is_not(None))

@@ -51,6 +51,7 @@ def main() -> int:
 
     shot(window, "00-connexion")
     window.enter(services.accounts.login("dpip.demo", "Dpip-Demo-2026!"))
+    window.show_section(window.SECTION_PERSONS)
     shot(window, "01-liste")
     page = window.persons_page
     assert page is not None
@@ -130,15 +131,104 @@ def main() -> int:
         if section == window.SECTION_BACKUPS:
             page.back_up_now()  # type: ignore[attr-defined]
         shot(window, name)
+    window.sign_out()
+    followup_screens(window, services, prompter, shot, args.out)
     services.close()
     app.quit()
     return 0
 
 
-def stage_screens(window, services, prompter, shot, out: Path) -> None:  # type: ignore[no-untyped-def]
-    """Stages and programmes: grid, planning, enrolment, people, file tab, documents."""
+def pdf_page(pdf: bytes, name: str, out: Path) -> None:
+    """Page 1 of ``pdf`` as ``out/name.png`` (pdftoppm, 80 dpi)."""
     import subprocess
 
+    source = out / f"{name}.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "80",
+            "-png",
+            "-singlefile",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(source),
+            str(out / name),
+        ],
+        check=True,
+    )
+    source.unlink()
+    print(out / f"{name}.png")
+
+
+def followup_screens(window, services, prompter, shot, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """[4/6]: À traiter, access to rights, partners and conventions, journal, chronology."""
+    from spip_desktop.domain.rights import StepQuery, StepSort, StepStatus
+    from spip_desktop.domain.timeline import FileTab, TimelineQuery
+    from spip_desktop.ui.step_dialog import StepDialog
+
+    user = services.accounts.login("cpip.demo", "Cpip-Demo-2026!")
+    window.enter(user)
+    shot(window, "25-a-traiter")
+    window.show_section(window.SECTION_RIGHTS)
+    shot(window, "26-acces-aux-droits")
+
+    lines = services.rights.list_steps(
+        StepQuery(
+            status=StepStatus.OBTAINED, open_only=False, sort=StepSort.UPDATED, descending=True
+        )
+    )
+    line = max(lines[:50], key=lambda x: len(services.rights.get_step(x.step.id).history))
+    step = services.rights.get_step(line.step.id)
+    person_id = step.person_id
+    page = window.open_file(person_id, FileTab.RIGHTS)
+    shot(window, "27-dossier-demarches")
+    partners = services.partners.partners()
+    dialog = StepDialog(
+        services.rights,
+        window.runner,
+        prompter,
+        person_id,
+        f"{line.person_name} · dossier n° {line.file_number}",
+        step,
+        partners,
+        window.reference.agents,
+        user,
+        services.today(),
+        False,
+        window,
+    )
+    dialog.show()
+    shot(dialog, "28-demarche-historique")
+    dialog.hide()
+
+    page.show_tab(FileTab.JOURNAL)
+    shot(window, "29-dossier-journal")
+    page.show_tab(FileTab.TIMELINE)
+    shot(window, "30-dossier-chronologie")
+    pdf, _name = services.timeline.timeline_pdf(person_id, TimelineQuery(newest_first=False))
+    pdf_page(pdf, "31-chronologie-pdf", out)
+    window.file_tabs.removeTab(window.file_tabs.indexOf(page))
+
+    window.sign_out()
+    window.enter(services.accounts.login("dpip.demo", "Dpip-Demo-2026!"))
+    partners_page = window.partners_page
+    window.show_section(window.SECTION_PARTNERS)
+    with_convention = next(
+        c.draft.partner_id for c in services.partners.conventions() if c.draft.partner_id
+    )
+    partners_page.show_partner(with_convention)
+    shot(window, "32-partenaires")
+    partners_page.show_conventions_expiring()
+    shot(window, "33-conventions")
+    window.sign_out()
+
+
+def stage_screens(window, services, prompter, shot, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """Stages and programmes: grid, planning, enrolment, people, file tab, documents."""
     from spip_desktop.domain.stages import AttendanceCode, EnrolmentStatus, StagePhase
     from spip_desktop.ui.catalogue_dialog import CatalogueDialog
     from spip_desktop.ui.enrol_dialog import EnrolDialog
@@ -210,26 +300,7 @@ def stage_screens(window, services, prompter, shot, out: Path) -> None:  # type:
 
     sheet_pdf = services.stages.sign_in_sheet(validated.stage.sessions[0].id).pdf
     for name, pdf in (("22-attestation", issued.pdf), ("23-emargement", sheet_pdf)):
-        source = out / f"{name}.pdf"
-        source.write_bytes(pdf)
-        subprocess.run(
-            [
-                "pdftoppm",
-                "-r",
-                "80",
-                "-png",
-                "-singlefile",
-                "-f",
-                "1",
-                "-l",
-                "1",
-                str(source),
-                str(out / name),
-            ],
-            check=True,
-        )
-        source.unlink()
-        print(out / f"{name}.png")
+        pdf_page(pdf, name, out)
 
     catalogue = CatalogueDialog(services.stages, prompter, window)
     catalogue.show()

@@ -38,18 +38,22 @@ from ..domain.errors import SpipError
 from ..domain.model import PersonFile, PersonQuery, ReferenceData
 from ..domain.security import LOCK_MINUTES_DEFAULT, Permission, Scope, User
 from ..domain.service_settings import ServiceSettings
+from ..domain.timeline import FileTab
 from .backend import Backend
 from .lock import InactivityWatcher, ScreenLock
 from .prompter import Prompter
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from .partners_page import PartnersPage
     from .person_file_page import PersonFilePage
     from .person_list_model import PersonListModel
     from .persons_page import PersonsPage
     from .reference_page import ReferencePage
+    from .rights_page import RightsPage
     from .sign_in import FirstAdminPage, SignInPage
     from .stages_page import StagesPage
+    from .todo_page import TodoPage
 
 APP_TITLE = "SPIP Desktop"
 
@@ -61,8 +65,11 @@ class MainWindow(QMainWindow):
 
     ready = Signal()
 
+    SECTION_TODO = "todo"
     SECTION_PERSONS = "persons"
     SECTION_STAGES = "stages"
+    SECTION_RIGHTS = "rights"
+    SECTION_PARTNERS = "partners"
     SECTION_REFERENCE = "reference"
     SECTION_ACCOUNTS = "accounts"
     SECTION_AUDIT = "audit"
@@ -92,6 +99,9 @@ class MainWindow(QMainWindow):
         self.persons_page: PersonsPage | None = None
         self.reference_page: ReferencePage | None = None
         self.stages_page: StagesPage | None = None
+        self.todo_page: TodoPage | None = None
+        self.rights_page: RightsPage | None = None
+        self.partners_page: PartnersPage | None = None
         self.setWindowTitle(APP_TITLE + (" — base de démonstration" if demo else ""))
         self.resize(1380, 860)
         self.setMinimumSize(1000, 640)
@@ -272,6 +282,7 @@ class MainWindow(QMainWindow):
         self.user = user
         self.user_label.setText(f"{user.display_name}\n{user.roles_label}")
         self._clear_workspace()
+        self._add_todo_section(user)
         if user.may(Permission.PERSON_VIEW, any_person=True):
             persons = backend.persons
             self.persons_model = PersonListModel(
@@ -289,6 +300,7 @@ class MainWindow(QMainWindow):
             self.file_tabs.setCurrentIndex(0)
             self._add_section(self.SECTION_PERSONS, "Personnes suivies", self.file_tabs)
         self._add_stages_section(user)
+        self._add_rights_sections(user)
         self.reference_page = ReferencePage(
             backend.reference,
             self.prompter,
@@ -305,11 +317,92 @@ class MainWindow(QMainWindow):
         if self.persons_model is not None and self.persons_page is not None:
             self.persons_model.page_loaded.connect(self._on_first_page_loaded)
             self.persons_model.set_query(PersonQuery())
-            self.persons_page.focus_search()
+            if self.todo_page is None:
+                self.persons_page.focus_search()
         else:
             self.statusBar().showMessage(f"Connecté : {user.display_name}.", 4000)
             self.ready.emit()
+        if self.todo_page is not None:
+            self.todo_page.setFocus()
         self.watcher.start()
+
+    def _add_todo_section(self, user: User) -> None:
+        """*À traiter*, the home screen: what is due today for the agent signed in."""
+        from .todo_page import TodoPage
+
+        assert self.backend is not None
+        if user.agent_id is None or not any(
+            user.may(p, any_person=True)
+            for p in (Permission.PERSON_DETAILS, Permission.RIGHTS, Permission.JOURNAL)
+        ):
+            return
+        page = TodoPage(
+            self.backend.todo,
+            self.runner,
+            user,
+            lambda: self.reference,
+            self._today,
+            parent=self.stack,
+        )
+        page.open_person_requested.connect(self._on_todo_open_person)
+        page.open_stage_requested.connect(self.show_stage)
+        page.open_partner_requested.connect(self.show_partner)
+        self.todo_page = page
+        self._add_section(self.SECTION_TODO, "À traiter", page)
+
+    def _on_todo_open_person(self, person_id: int, tab: str, ref_id: int) -> None:
+        self.open_file(person_id, FileTab(tab), ref_id or None)
+
+    def _add_rights_sections(self, user: User) -> None:
+        """Access to rights (service-wide view of steps) and the partner directory."""
+        assert self.backend is not None
+        backend = self.backend
+        if user.may(Permission.RIGHTS, any_person=True):
+            from .rights_page import RightsPage
+
+            self.rights_page = RightsPage(
+                backend.rights,
+                backend.partners,
+                self.runner,
+                self.prompter,
+                lambda: self.reference,
+                user,
+                self._today,
+                parent=self.stack,
+            )
+            self.rights_page.open_step_requested.connect(
+                lambda person_id, step_id: self.open_file(person_id, FileTab.RIGHTS, step_id)
+            )
+            self._add_section(self.SECTION_RIGHTS, "Accès aux droits", self.rights_page)
+        if any(
+            user.may(p, any_person=True)
+            for p in (
+                Permission.PARTNERS,
+                Permission.RIGHTS,
+                Permission.ENROL,
+                Permission.PERSON_DETAILS,
+            )
+        ):
+            from .partners_page import PartnersPage
+
+            self.partners_page = PartnersPage(
+                backend.partners,
+                self.runner,
+                self.prompter,
+                lambda: self.reference,
+                user,
+                self._today,
+                parent=self.stack,
+            )
+            self._add_section(
+                self.SECTION_PARTNERS, "Partenaires et conventions", self.partners_page
+            )
+
+    def show_partner(self, partner_id: int) -> None:
+        if self.partners_page is None:
+            return
+        self.show_section(self.SECTION_PARTNERS)
+        self.partners_page.show_partner(partner_id)
 
     def _add_stages_section(self, user: User) -> None:
         """Stages and programmes, for whoever enrols, records attendance or prints."""
@@ -475,6 +568,9 @@ class MainWindow(QMainWindow):
         self.persons_page = None
         self.reference_page = None
         self.stages_page = None
+        self.todo_page = None
+        self.rights_page = None
+        self.partners_page = None
 
     def _on_settings_loaded(self, settings: ServiceSettings) -> None:
         self.service_settings = settings
@@ -581,6 +677,9 @@ class MainWindow(QMainWindow):
             self.persons_page.set_reference(reference)
         if self.reference_page is not None:
             self.reference_page.set_reference(reference)
+        for section_page in (self.todo_page, self.rights_page, self.partners_page):
+            if section_page is not None:
+                section_page.set_reference(reference)
         for page in self.file_pages():
             page.set_reference(reference)
 
@@ -588,6 +687,10 @@ class MainWindow(QMainWindow):
     def _on_nav_list_current_row_changed(self, row: int) -> None:
         if row >= 0:
             self.stack.setCurrentIndex(row)
+            shown = self.stack.widget(row)
+            for page in (self.todo_page, self.rights_page):
+                if page is not None and page is shown:
+                    page.refresh()  # computed from the data: others' changes show
 
     def show_section(self, section: str) -> None:
         if section in self.sections:
@@ -637,19 +740,59 @@ class MainWindow(QMainWindow):
             panel.show_stage_requested.connect(self.show_stage)
             panel.changed.connect(self._on_stages_changed)
             page.attach_stages(panel)
+        self._attach_file_panels(page)
         page.documents_dir = self.documents_dir()
         page.title_changed.connect(lambda title, p=page: self._on_page_title_changed(p, title))
         page.saved.connect(self._on_page_saved)
         return page
 
-    def open_file(self, person_id: int) -> PersonFilePage | None:
-        """Show a person's file: the tab already open (with its edits), or a new one."""
+    def _attach_file_panels(self, page: PersonFilePage) -> None:
+        """The file's *Accès aux droits*, *Journal* and *Chronologie* tabs."""
+        from .journal_panel import JournalPanel
+        from .person_rights_panel import PersonRightsPanel
+        from .timeline_panel import TimelinePanel
+
+        assert self.backend is not None and self.user is not None
+        backend, user = self.backend, self.user
+        rights = PersonRightsPanel(
+            backend.rights,
+            backend.partners,
+            self.runner,
+            self.prompter,
+            lambda: self.reference,
+            user,
+            self._today,
+        )
+        page.attach_panel(
+            FileTab.RIGHTS,
+            rights,
+            "Accès aux droits",
+            (Permission.RIGHTS, Permission.PERSON_DETAILS),
+            rights.show_step,
+        )
+        journal = JournalPanel(
+            backend.journal, self.runner, self.prompter, lambda: self.reference, user
+        )
+        page.attach_panel(
+            FileTab.JOURNAL, journal, "Journal", (Permission.JOURNAL,), journal.show_entry
+        )
+        timeline = TimelinePanel(backend.timeline, self.runner, self.prompter, self.preview_pdf)
+        timeline.open_requested.connect(lambda event, p=page: p.show_tab(event.tab, event.ref_id))
+        page.attach_panel(FileTab.TIMELINE, timeline, "Chronologie", (Permission.PERSON_DETAILS,))
+
+    def open_file(
+        self, person_id: int, tab: FileTab | None = None, ref_id: int | None = None
+    ) -> PersonFilePage | None:
+        """Show a person's file: the tab already open (with its edits), or a new one;
+        ``tab`` (and ``ref_id``, a record in it) chooses what the file shows."""
         if self.backend is None or self.persons_page is None:
             return None
         self.show_section(self.SECTION_PERSONS)
         for page in self.file_pages():
             if page.person_id == person_id:
                 self.file_tabs.setCurrentWidget(page)
+                if tab is not None:
+                    page.show_tab(tab, ref_id)
                 return page
         page = self._new_page()
         try:
@@ -660,6 +803,8 @@ class MainWindow(QMainWindow):
             return None
         index = self.file_tabs.addTab(page, page.title())
         self.file_tabs.setCurrentIndex(index)
+        if tab is not None and page.show_tab(tab, ref_id):
+            return page
         page.form.edits["surname"].setFocus()
         return page
 

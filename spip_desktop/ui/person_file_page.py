@@ -556,6 +556,8 @@ class PersonFilePage(QWidget):
         if ref_id:
             if tab is FileTab.MEASURES:
                 self.measures.select_measure(ref_id)
+            elif tab is FileTab.HISTORY:
+                self.history.select_entry(ref_id)  # loaded as the tab was shown
             else:
                 attached = self.panels.get(tab)
                 if attached is not None and attached.show_record is not None:

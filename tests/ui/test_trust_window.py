@@ -122,10 +122,14 @@ def test_a_wrong_password_says_so_and_the_right_one_opens_the_workspace(
     sign_in(window, "E.Lefevre", PASSWORD)
     assert window.screens.currentWidget() is window.workspace
     assert sections(window) == [
+        "À traiter",  # a CPIP with a caseload opens the app on what is due
         "Personnes suivies",
         "Stages et programmes",
+        "Accès aux droits",
+        "Partenaires et conventions",
         "Référentiel du service",
     ]
+    assert window.stack.currentWidget() is window.todo_page
     assert "Élodie LEFÈVRE" in window.user_label.text()
 
 
