@@ -607,7 +607,7 @@ class RightsStepRow(Versioned, Base):
     __tablename__ = "rights_step"
 
     person_id: Mapped[int] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
+        ForeignKey("person.id", ondelete="CASCADE"), nullable=False
     )
     kind: Mapped[StepKind] = mapped_column(EnumText(StepKind, 30), nullable=False)
     other_label: Mapped[str] = mapped_column(String(150), nullable=False, default="")
@@ -631,6 +631,11 @@ class RightsStepRow(Versioned, Base):
         Index("ix_rights_step_open_follow_up", "closed", "follow_up_on", "person_id"),
         Index("ix_rights_step_closed_expiry", "closed", "expires_on"),
         Index("ix_rights_step_status", "status", "follow_up_on"),
+        # A person's steps; covering what a caseload or an antenne filters on.
+        Index("ix_rights_step_person", "person_id", "closed", "follow_up_on"),
+        # The domain filter (a domain is a set of kinds) and the opening-date sort.
+        Index("ix_rights_step_kind", "kind", "closed", "follow_up_on"),
+        Index("ix_rights_step_opened", "closed", "opened_on"),
     )
 
 

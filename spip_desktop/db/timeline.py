@@ -13,7 +13,7 @@ enrolments              ``ix_enrolment_person_id``
 attendance              ``ix_enrolment_person_id``, ``ix_attendance_cell``
 attestations            ``ix_enrolment_person_id``, ``ix_attestation_enrolment_id``
 duplicatas              ... and ``ix_attestation_copy_attestation_id``
-rights-step updates     ``ix_rights_step_person_id``, ``ix_rights_step_update_step_id``
+rights-step updates     ``ix_rights_step_person``, ``ix_rights_step_update_step_id``
 journal                 ``ix_journal_entry_person_day``
 changes to the file     ``ix_audit_entry_person_id``
 ======================  ===================================================

@@ -18,7 +18,7 @@ from .followup_terms import ConventionStatus as ConventionStatus
 from .followup_terms import Milieu as Milieu
 from .followup_terms import PartnerKind as PartnerKind
 from .followup_terms import Theme as Theme
-from .validation import ValidationResult
+from .validation import ValidationResult, has_control_character
 
 PARTNER_MAX_LENGTHS: dict[str, int] = {
     "name": 150,  # printed as a stage organiser (stage.organiser_name holds 150)
@@ -156,13 +156,8 @@ def _check_lengths(result: ValidationResult, values: dict[str, tuple[str, str]])
         limit = PARTNER_MAX_LENGTHS[name]
         if len(value) > limit:
             result.error(name, f"{label} ne peut pas dépasser {limit} caractères.")
-        elif _invisible(value, multiline=name == "notes"):
+        elif has_control_character(value, multiline=name == "notes"):
             result.error(name, f"{label} contient un caractère invisible : retirez-le.")
-
-
-def _invisible(value: str, multiline: bool = False) -> bool:
-    allowed = "\n\r\t" if multiline else ""
-    return any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in value)
 
 
 def validate_partner(draft: PartnerDraft) -> ValidationResult:
@@ -184,7 +179,10 @@ def validate_partner(draft: PartnerDraft) -> ValidationResult:
     for index, contact in enumerate(draft.contacts, start=1):
         if not contact.name.strip():
             result.error("contacts", f"Le contact n° {index} n'a pas de nom.")
-        elif any(_invisible(v) for v in (contact.name, contact.role, contact.phone, contact.email)):
+        elif any(
+            has_control_character(v)
+            for v in (contact.name, contact.role, contact.phone, contact.email)
+        ):
             result.error("contacts", f"Le contact n° {index} contient un caractère invisible.")
         elif (
             len(contact.name) > PARTNER_MAX_LENGTHS["contact_name"]

@@ -25,7 +25,7 @@ from .followup_terms import Actor as Actor
 from .followup_terms import RightsDomain as RightsDomain
 from .followup_terms import StepKind as StepKind
 from .followup_terms import StepStatus as StepStatus
-from .validation import ValidationResult
+from .validation import ValidationResult, has_control_character
 
 #: Longest text each field of a step accepts (the columns are sized from these).
 RIGHTS_MAX_LENGTHS: dict[str, int] = {
@@ -304,10 +304,17 @@ class Step:
         )
 
 
+#: Text fields where a line break is welcome.
+_MULTILINE = frozenset({"notes", "update_note", "documents"})  # documents: one per line
+
+
 def _check_text(result: ValidationResult, name: str, value: str, label: str) -> None:
     limit = RIGHTS_MAX_LENGTHS[name]
     if len(value) > limit:
         result.error(name, f"{label} ne peut pas dépasser {limit} caractères.")
+    elif has_control_character(value, name in _MULTILINE):
+        # The persons' rule: no keyboard types these, and PostgreSQL refuses NUL.
+        result.error(name, f"{label} contient un caractère invisible non autorisé.")
 
 
 def validate_step(
@@ -373,6 +380,8 @@ def validate_step(
     _check_text(result, "partner_contact", draft.partner_contact, "La personne à contacter")
     _check_text(result, "notes", draft.notes, "Les observations")
     _check_text(result, "documents", "\n".join(draft.documents), "La liste des pièces")
+    if any(has_control_character(document) for document in draft.documents):
+        result.error("documents", "Une pièce contient un caractère invisible non autorisé.")
     if (
         draft.follow_up_on is not None
         and status is not None

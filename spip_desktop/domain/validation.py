@@ -102,7 +102,7 @@ class ValidationResult:
 MULTILINE_FIELDS = frozenset({"notes", "obligation_details"})
 
 
-def _invisible(value: str, multiline: bool) -> bool:
+def has_control_character(value: str, multiline: bool = False) -> bool:
     """A control character (NUL, escape…) that no keyboard types on purpose."""
     allowed = "\n\r\t" if multiline else ""
     return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
@@ -115,7 +115,7 @@ def _check_lengths(result: ValidationResult, values: dict[str, str]) -> None:
         label = FIELD_LABELS.get(name, "Ce champ")
         if limit is not None and len(value) > limit:
             result.error(name, f"{label} ne peut pas dépasser {limit} caractères.")
-        elif not value.isprintable() and _invisible(value, name in MULTILINE_FIELDS):
+        elif not value.isprintable() and has_control_character(value, name in MULTILINE_FIELDS):
             result.error(name, f"{label} contient un caractère invisible non autorisé.")
 
 
@@ -203,7 +203,7 @@ def validate_measure(draft: MeasureDraft, today: date) -> ValidationResult:
                 f"La précision d'une obligation ne peut pas dépasser "
                 f"{MAX_LENGTHS['obligation_details']} caractères.",
             )
-        elif _invisible(obligation.details, multiline=True):
+        elif has_control_character(obligation.details, multiline=True):
             result.error(
                 "obligations",
                 "La précision d'une obligation contient un caractère invisible non autorisé.",

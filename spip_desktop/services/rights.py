@@ -34,7 +34,7 @@ from ..domain.rights import (
     validate_step,
 )
 from ..domain.security import Permission, Scope
-from ..domain.validation import ValidationResult, _invisible
+from ..domain.validation import ValidationResult
 from .base import Clock, Service, UnitOfWorkSource, UserSession
 from .documents import local_now
 
@@ -46,18 +46,6 @@ POLE_EMPLOI_RETIRED = (
     "choisissez « Inscription à France Travail »."
 )
 NOTHING_TO_RECORD = "Choisissez un nouveau statut ou écrivez une note."
-
-#: The text fields of a draft, and whether a line break is welcome in them.
-_TEXT_FIELDS = {"other_label": False, "partner_contact": False, "notes": True}
-
-
-def _check_characters(draft: StepDraft, result: ValidationResult) -> None:
-    """No invisible control character (the persons' rule: PostgreSQL refuses NUL)."""
-    for name, multiline in _TEXT_FIELDS.items():
-        if _invisible(getattr(draft, name), multiline):
-            result.error(name, "Ce champ contient un caractère invisible non autorisé.")
-    if any(_invisible(document, False) for document in draft.documents):
-        result.error("documents", "Une pièce contient un caractère invisible non autorisé.")
 
 
 def _status_line(before: StepStatus, after: StepStatus) -> str:
@@ -283,8 +271,6 @@ class RightsService(Service):
     @staticmethod
     def _check_note(note: str) -> None:
         result = validate_note(note)
-        if _invisible(note, True):
-            result.error("update_note", "La note contient un caractère invisible non autorisé.")
         if not result.ok:
             raise InvalidInput(result)
 
@@ -293,7 +279,6 @@ class RightsService(Service):
     ) -> None:
         """The domain's rules, plus what only the database knows (partner and agent)."""
         result = validate_step(draft, self._today(), status)
-        _check_characters(draft, result)
         if draft.kind is StepKind.POLE_EMPLOI and (
             before is None or before.kind is not StepKind.POLE_EMPLOI
         ):
