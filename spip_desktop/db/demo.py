@@ -506,29 +506,44 @@ def populate(
 
 
 def _insert(connection: Connection, model: type[m.Base], rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dictionaries with the same keys): ``COPY`` on PostgreSQL, where it
-    is several times quicker than batched ``INSERT``; one ``executemany`` elsewhere."""
+    """Insert ``rows`` (dictionaries with the same keys) through the driver, each value
+    converted by its column type's own bind processor (as SQLAlchemy would): ``COPY`` on
+    PostgreSQL, several times quicker than batched ``INSERT``; on SQLite one ``executemany``
+    of plain tuples, which spares SQLAlchemy's per-row parameter handling (two thirds of
+    the time of a large demo)."""
     if not rows:
+        return
+    table = model.__table__
+    columns = list(rows[0])
+    dialect = connection.dialect
+    # The dialect's own implementation of each type: SQLite's stores dates and times as
+    # the text SQLAlchemy reads back (the driver's default adapters would differ).
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    ]
+    preparer = connection.dialect.identifier_preparer
+    names = ", ".join(preparer.quote(name) for name in columns)
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        return [
+            value if process is None or value is None else process(value)
+            for process, value in zip(processors, (row[n] for n in columns), strict=True)
+        ]
+
+    driver = connection.connection.driver_connection  # the driver's, in this transaction
+    assert driver is not None
+    if connection.dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES ({marks})"
+        driver.executemany(sql, [values(row) for row in rows])
         return
     if connection.dialect.name != "postgresql":
         connection.execute(insert(model), rows)
         return
-    table = model.__table__
-    columns = list(rows[0])
-    types = [table.c[name].type for name in columns]
-    processors = [t.bind_processor(connection.dialect) for t in types]
-    names = ", ".join(connection.dialect.identifier_preparer.quote(name) for name in columns)
-    sql = f"COPY {connection.dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN"
-    driver = connection.connection.driver_connection  # psycopg's, in this transaction
-    assert driver is not None
+    sql = f"COPY {preparer.format_table(table)} ({names}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
-            copy.write_row(
-                [
-                    value if process is None else process(value)
-                    for process, value in zip(processors, (row[n] for n in columns), strict=True)
-                ]
-            )
+            copy.write_row(values(row))
 
 
 def _catch_up_sequences(connection: Connection, tables: tuple[str, ...]) -> None:

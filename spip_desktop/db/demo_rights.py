@@ -171,6 +171,7 @@ class _Generator:
         self.kinds = list(STEP_WEIGHTS)
         self.weights = list(STEP_WEIGHTS.values())
         self.stamp = utcnow()
+        self._carriers: dict[StepKind, list[int]] = {}
 
     def _author(self, agent_id: int | None) -> tuple[str, str]:
         name = self.agent_names.get(agent_id or 0, "Secrétariat SPIP")
@@ -180,8 +181,12 @@ class _Generator:
         """A partner whose name says it carries this kind of step (most steps have one)."""
         if self.rnd.random() < 0.15:
             return None
-        words = KIND_PARTNERS[kind]
-        ids = [pid for name, pid in self.partners if any(w in name for w in words)]
+        ids = self._carriers.get(kind)
+        if ids is None:
+            words = KIND_PARTNERS[kind]
+            ids = self._carriers[kind] = [
+                pid for name, pid in self.partners if any(w in name for w in words)
+            ]
         return self.rnd.choice(ids) if ids else None
 
     def step(
