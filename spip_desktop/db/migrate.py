@@ -122,6 +122,32 @@ def _check_known(connection: Connection, where: str) -> str | None:
     return revision
 
 
+def _set_foreign_keys(connection: Connection, enabled: bool) -> None:
+    """SQLite's foreign keys, switched outside any transaction (inside one, the pragma is
+    ignored): on the driver's connection, which runs in autocommit between transactions."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys = {'ON' if enabled else 'OFF'}")
+
+
+def _check_foreign_keys(connection: Connection, where: str) -> None:
+    """After the upgrade, before its commit: every reference must still hold.
+
+    SQLite applies a schema change that alembic cannot do in place (a foreign key added
+    to a table) by copying the table and dropping the old one; with foreign keys on, the
+    drop would cascade to the rows that point at it (a stage's sessions). The upgrade
+    runs with them off, as SQLite's documentation asks, and this check replaces them.
+    """
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+    if broken is not None:
+        raise DatabaseUnavailable(
+            "migration",
+            f"La mise à niveau de la base {where} a été annulée : elle laisserait des "
+            f"références rompues (table « {broken[0]} »). La base n'a pas été modifiée ; "
+            "signalez-le à l'assistance avec le journal de l'application.",
+        )
+
+
 def upgrade_to_head(engine: Engine, backup_dir: Path) -> UpgradeOutcome:
     """Upgrade the database to the newest schema, backing it up first."""
     where = describe(engine.url.render_as_string(hide_password=False))
@@ -143,12 +169,24 @@ def upgrade_to_head(engine: Engine, backup_dir: Path) -> UpgradeOutcome:
             log.info("database backed up to %s before migration", backup)
         from alembic import command
 
-        with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
-                if _stamped_revision(connection) == head:  # another workstation did it
-                    return UpgradeOutcome(head, head, None)
-            command.upgrade(alembic_config(connection), "head")
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                _set_foreign_keys(connection, False)
+            try:
+                with connection.begin():
+                    if connection.dialect.name == "postgresql":
+                        connection.exec_driver_sql(
+                            f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+                        )
+                        if _stamped_revision(connection) == head:  # another workstation did it
+                            return UpgradeOutcome(head, head, None)
+                    command.upgrade(alembic_config(connection), "head")
+                    if sqlite:
+                        _check_foreign_keys(connection, where)
+            finally:
+                if sqlite:
+                    _set_foreign_keys(connection, True)
         log.info("database upgraded from %s to %s", current, head)
         return UpgradeOutcome(current, head, backup)
     except DBAPIError as error:

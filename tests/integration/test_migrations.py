@@ -223,3 +223,30 @@ def test_a_database_filled_at_revision_0001_gains_the_audit_trail_and_keeps_its_
             db.execute("UPDATE audit_entry SET summary = 'x'")
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             db.execute("DELETE FROM audit_entry")
+
+
+def test_an_upgrade_that_would_leave_broken_references_is_refused(tmp_path: Path) -> None:
+    """Migrations run with SQLite's foreign keys off (a table copy would otherwise cascade);
+    the check before the commit refuses an upgrade that leaves a row pointing nowhere."""
+    from sqlalchemy import text
+
+    from spip_desktop.db.migrate import _check_foreign_keys
+
+    engine = create_engine_for(sqlite_file_url(tmp_path / "orphans.sqlite3"))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE parent (id INTEGER PRIMARY KEY)"))
+            connection.execute(
+                text("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id REFERENCES parent)")
+            )
+        with engine.connect() as connection:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+            with connection.begin():
+                connection.execute(text("INSERT INTO child VALUES (1, 99)"))
+                with pytest.raises(DatabaseUnavailable) as refused:
+                    _check_foreign_keys(connection, "« orphans.sqlite3 »")
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+    finally:
+        engine.dispose()
+    assert refused.value.reason == "migration"
+    assert "« child »" in refused.value.message and "annulée" in refused.value.message

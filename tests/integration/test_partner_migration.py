@@ -143,3 +143,71 @@ def test_a_base_without_partner_organisers_gets_an_empty_directory(
     upgrade_to_head(engine, tmp_path / "sauvegardes")
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM partner")) == 0
+
+
+def test_the_stages_sessions_enrolments_and_attendance_survive_the_upgrade(
+    engine_at_0003: tuple[Engine, Settings], tmp_path: Path
+) -> None:
+    """Adding the partner foreign keys makes SQLite copy the stage table and drop the old
+    one: with foreign keys on during the upgrade, that drop would delete the sessions (and
+    with enrolments pointing at it, refuse to migrate at all)."""
+    engine, _settings = engine_at_0003
+    stage_ids = fill_at_0003(engine)
+    stamp = datetime(2026, 1, 5, 10, 0)
+    row = {"version": 1, "created_at": stamp, "updated_at": stamp}
+    with engine.begin() as connection:
+        person = connection.execute(
+            text(
+                "INSERT INTO person (file_number, surname, usage_name, given_names, "
+                "birth_place, address, postal_code, city, phone, email, appi_number, "
+                "ecrou_number, regime, closure_note, sort_key, given_sort_key, search_text, "
+                "version, created_at, updated_at) VALUES ('2026-000001', 'Lefèvre', '', "
+                "'Hélène', '', '', '', '', '', '', '', '', 'ouvert', '', 'lefevre', "
+                "'helene lefevre', '', :version, :created_at, :updated_at) RETURNING id"
+            ),
+            row,
+        ).scalar_one()
+        session_ids = [
+            connection.execute(
+                text(
+                    "INSERT INTO stage_session (stage_id, day, start_time, end_time, label, "
+                    "version, created_at, updated_at) VALUES (:stage, :day, '09:00:00.000000', "
+                    "'12:00:00.000000', '', :version, :created_at, :updated_at) RETURNING id"
+                ),
+                {"stage": stage_id, "day": f"2026-01-{10 + i:02d}", **row},
+            ).scalar_one()
+            for i, stage_id in enumerate(stage_ids[:3])
+        ]
+        enrolment = connection.execute(
+            text(
+                "INSERT INTO enrolment (stage_id, person_id, cadre, decision_reference, "
+                "enrolled_on, enrolled_by, capacity_override_reason, end_reason, version, "
+                "created_at, updated_at) VALUES (:stage, :person, 'peine', 'TJ 26/1', "
+                "'2026-01-02', 'Diane', '', '', :version, :created_at, :updated_at) "
+                "RETURNING id"
+            ),
+            {"stage": stage_ids[0], "person": person, **row},
+        ).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO attendance (enrolment_id, session_id, code, reason, recorded_at, "
+                "recorded_by_login, recorded_by) VALUES (:enrolment, :session, 'present', '', "
+                ":at, 'diane', 'Diane')"
+            ),
+            {"enrolment": enrolment, "session": session_ids[0], "at": stamp},
+        )
+
+    upgrade_to_head(engine, tmp_path / "sauvegardes")
+
+    with engine.connect() as connection:
+        counts = [
+            connection.scalar(text(f"SELECT count(*) FROM {table}"))
+            for table in ("stage", "stage_session", "enrolment", "attendance")
+        ]
+        sessions = (
+            connection.execute(text("SELECT stage_id FROM stage_session ORDER BY id"))
+            .scalars()
+            .all()
+        )
+    assert counts == [len(stage_ids), 3, 1, 1]
+    assert sessions == stage_ids[:3]
