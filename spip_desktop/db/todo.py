@@ -337,9 +337,12 @@ class TodoRepository:
         order: Sequence[Any],
         limit: int,
         narrow: bool = False,
+        held: bool = True,
     ) -> tuple[list[StepLine], int]:
         """Steps in ``window`` (its conditions, naming the columns through the function
-        given) for the scope; ``narrow``: the window's index drives even for a caseload."""
+        given) for the scope; ``narrow``: the window's index drives even for a caseload;
+        ``held``: an agent's list also has the steps they are in charge of outside their
+        caseload (for users who may follow those)."""
         s = m.RightsStepRow
         partner = m.PartnerRow
         if scope.kind is ScopeKind.MINE:
@@ -349,11 +352,15 @@ class TodoRepository:
                 kept, by = window(_same), unindexed
             else:  # the caseload's and the agent's indexes drive, the window keeps rows
                 kept = window(unindexed)
-            mine = union(
+            caseload = (
                 select(s.id)
                 .join(_P, _P.id == s.person_id)
-                .where(by(_P.referent_id) == agent, *kept),
-                select(s.id).where(by(s.agent_id) == agent, *kept),
+                .where(by(_P.referent_id) == agent, *kept)
+            )
+            mine = (
+                union(caseload, select(s.id).where(by(s.agent_id) == agent, *kept))
+                if held
+                else caseload
             )
             where = [s.id.in_(mine), _open_file()]
         else:
@@ -388,17 +395,19 @@ class TodoRepository:
             for r in rows
         ], total
 
-    def follow_ups(self, scope: TodoScope, today: date, limit: int) -> tuple[list[StepLine], int]:
+    def follow_ups(
+        self, scope: TodoScope, today: date, limit: int, held: bool = True
+    ) -> tuple[list[StepLine], int]:
         """Open steps whose follow-up date is today or past (oldest first)."""
         s = m.RightsStepRow
 
         def window(c: Columns) -> list[ColumnElement[bool]]:
             return [c(s.closed) == false(), c(s.follow_up_on) <= today]
 
-        return self._steps(scope, window, (s.follow_up_on, s.id), limit)
+        return self._steps(scope, window, (s.follow_up_on, s.id), limit, held=held)
 
     def expiring_rights(
-        self, scope: TodoScope, today: date, until: date, limit: int
+        self, scope: TodoScope, today: date, until: date, limit: int, held: bool = True
     ) -> tuple[list[StepLine], int]:
         """Rights obtained that lapse between ``today`` and ``until`` (soonest first)."""
         s = m.RightsStepRow
@@ -411,13 +420,14 @@ class TodoRepository:
                 c(s.status) == StepStatus.OBTAINED,
             ]
 
-        return self._steps(scope, window, (s.expires_on, s.id), limit, narrow=True)
+        return self._steps(scope, window, (s.expires_on, s.id), limit, narrow=True, held=held)
 
     # -- journal ------------------------------------------------------------------------
     def appointments(
-        self, scope: TodoScope, first: date, last: date, limit: int
+        self, scope: TodoScope, first: date, last: date, limit: int, held: bool = True
     ) -> tuple[list[AppointmentLine], int]:
-        """Appointments from ``first`` to ``last`` whose outcome is not recorded yet."""
+        """Appointments from ``first`` to ``last`` whose outcome is not recorded yet
+        (``held``: also those the agent holds for people outside their caseload)."""
         j = m.JournalEntryRow
         holder = aliased(m.AgentRow, name="holder")
         window = [j.day >= first, j.day <= last, j.kind.in_(APPOINTMENT_KINDS)]
@@ -425,9 +435,13 @@ class TodoRepository:
         if scope.kind is ScopeKind.MINE:
             # (agent_id, day) and (person_id, day) serve each branch; the window is in both
             agent = scope.agent_id
-            mine = union(
-                select(j.id).where(j.agent_id == agent, *window),
-                select(j.id).join(_P, _P.id == j.person_id).where(_P.referent_id == agent, *window),
+            caseload = (
+                select(j.id).join(_P, _P.id == j.person_id).where(_P.referent_id == agent, *window)
+            )
+            mine = (
+                union(select(j.id).where(j.agent_id == agent, *window), caseload)
+                if held
+                else caseload
             )
             where.append(j.id.in_(mine))
         else:

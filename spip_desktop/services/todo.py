@@ -214,14 +214,24 @@ class TodoService(Service):
     ) -> tuple[list[TodoItem], int]:
         repo = uow.todo
         limit = LINES_PER_KIND
+        user = self.user
+        # What an agent holds outside their caseload (a step in their charge, an interview
+        # for a colleague's person) is theirs to follow only when their role reaches the
+        # whole service: a CPIP's caseload-bound rights could not open it.
+        held_steps = user.scope(Permission.RIGHTS) is Scope.SERVICE
+        held_appointments = user.scope(Permission.JOURNAL) is Scope.SERVICE
         if kind is TodoKind.APPOINTMENT:
-            appointments, total = repo.appointments(scope, w.today, w.tomorrow, limit)
+            appointments, total = repo.appointments(
+                scope, w.today, w.tomorrow, limit, held=held_appointments
+            )
             return [_appointment(a, now, scope) for a in appointments], total
         if kind is TodoKind.FOLLOW_UP:
-            steps, total = repo.follow_ups(scope, w.today, limit)
+            steps, total = repo.follow_ups(scope, w.today, limit, held=held_steps)
             return [_follow_up(s, w.today) for s in steps], total
         if kind is TodoKind.RIGHT_EXPIRY:
-            steps, total = repo.expiring_rights(scope, w.today, w.right_expiry_until, limit)
+            steps, total = repo.expiring_rights(
+                scope, w.today, w.right_expiry_until, limit, held=held_steps
+            )
             return [_expiry(s) for s in steps], total
         if kind is TodoKind.ATTENDANCE:
             sessions, total = repo.sessions_missing_attendance(

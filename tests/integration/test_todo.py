@@ -607,19 +607,18 @@ def two_caseloads(world: World) -> dict[str, int]:
     return {**steps, "mine_person": mine, "theirs_person": theirs, "far_person": far}
 
 
-def test_my_list_is_my_people_and_what_i_hold(world: World, two_caseloads: dict[str, int]) -> None:
+def test_a_cpips_list_is_their_caseload(world: World, two_caseloads: dict[str, int]) -> None:
+    """What a CPIP holds for a colleague's person (a step in their charge, an interview)
+    stays off their list: their caseload-bound rights could not open it."""
     world.sign_in_cpip()
     listing = world.ask(TODAY)
     assert listing.scope == TodoScope.mine(world.ref.cpip.id)
-    assert sorted(ids(listing.of(K.FOLLOW_UP))) == sorted(
-        [two_caseloads["mine"], two_caseloads["held"]]
-    )
-    assert sorted(person_ids(listing.of(K.APPOINTMENT))) == sorted(
-        [two_caseloads["mine_person"], two_caseloads["theirs_person"]]
-    )
+    assert ids(listing.of(K.FOLLOW_UP)) == [two_caseloads["mine"]]
+    assert person_ids(listing.of(K.APPOINTMENT)) == [two_caseloads["mine_person"]]
     held_by = {line.person_id: line.detail for line in listing.of(K.APPOINTMENT)}
     assert "avec Anne ZOLA" in held_by[two_caseloads["mine_person"]]
-    assert "avec" not in held_by[two_caseloads["theirs_person"]]  # the CPIP's own
+    for line in listing.of(K.FOLLOW_UP):  # and each line opens: the service lets them
+        assert world.services.rights.get_step(line.ref_id or 0).id == line.ref_id
     assert listing.count(K.CONVENTION) == 0  # the partners' referent is the colleague
     assert listing.count(K.ATTENDANCE) == 0  # none of my people in that stage
     # TodoScope.mine(None) is the signed-in agent's list
@@ -744,6 +743,22 @@ def test_the_social_worker_sees_the_rights_of_the_whole_service(
     assert listing.count(K.FOLLOW_UP) == 4
     own = world.ask(TODAY, TodoScope.mine(world.ref.cpip2.id))
     assert set(own.totals) == {K.FOLLOW_UP, K.RIGHT_EXPIRY, K.CONVENTION}
+
+
+def test_an_agent_whose_role_reaches_the_service_also_has_what_they_hold(
+    world: World, two_caseloads: dict[str, int]
+) -> None:
+    """A social worker follows steps for anyone: those in their charge are on their list,
+    with the appointments they hold."""
+    sign_in_as(world.services, Role.ASS, Role.CPIP, agent_id=world.ref.cpip.id)
+    listing = world.ask(TODAY)
+    assert sorted(ids(listing.of(K.FOLLOW_UP))) == sorted(
+        [two_caseloads["mine"], two_caseloads["held"]]
+    )
+    for line in listing.of(K.FOLLOW_UP):
+        assert world.services.rights.get_step(line.ref_id or 0).id == line.ref_id
+    # the appointment held for a colleague's person needs the journal service-wide
+    assert person_ids(listing.of(K.APPOINTMENT)) == [two_caseloads["mine_person"]]
 
 
 def test_the_direction_sees_every_scope(world: World, two_caseloads: dict[str, int]) -> None:
