@@ -111,15 +111,17 @@ STATUS_COLOURS: dict[StepStatus, str] = {
 _GIVE_UP = (S.ABANDONED, S.NOT_APPLICABLE)
 
 #: The table of allowed transitions: ``à engager → en cours → dossier déposé ↔ pièces
-#: manquantes → obtenu | refusé (→ recours) | abandonné | sans objet``. Abandoning, or
-#: finding the step pointless, is possible at any open stage; a refusal can be appealed,
+#: manquantes → obtenu | refusé (→ recours) | abandonné | sans objet``: the decision
+#: comes on a filed file or on one still missing a document (a body may refuse it as
+#: incomplete). Abandoning, or finding the step pointless, is possible at any open
+#: stage; a refusal can be appealed,
 #: and the appeal ends in *obtenu*, *refusé* or *abandonné*. Closed statuses are final:
 #: a right to renew is a new step.
 TRANSITIONS: dict[StepStatus, tuple[StepStatus, ...]] = {
     S.TO_START: (S.IN_PROGRESS, *_GIVE_UP),
     S.IN_PROGRESS: (S.FILED, *_GIVE_UP),
     S.FILED: (S.MISSING_DOCUMENTS, S.OBTAINED, S.REFUSED, *_GIVE_UP),
-    S.MISSING_DOCUMENTS: (S.FILED, *_GIVE_UP),
+    S.MISSING_DOCUMENTS: (S.FILED, S.OBTAINED, S.REFUSED, *_GIVE_UP),
     S.OBTAINED: (),
     S.REFUSED: (S.APPEAL,),
     S.APPEAL: (S.OBTAINED, S.REFUSED, S.ABANDONED),
