@@ -173,6 +173,18 @@ def catalogue_item(kind: StepKind) -> CatalogueItem:
     return _BY_KIND[kind]
 
 
+#: Domains whose steps reveal health (a disability claim, health cover for the poorest or
+#: for foreigners without a permit): the Code pénitentiaire (R113-51) forbids selecting
+#: people by such data, so the steps show in the lists but never serve as a filter.
+SENSITIVE_DOMAINS = frozenset({RightsDomain.HEALTH, RightsDomain.DISABILITY})
+FILTERABLE_DOMAINS = tuple(d for d in RightsDomain if d not in SENSITIVE_DOMAINS)
+SENSITIVE_FILTER = (
+    "Ce domaine touche à la santé : le code pénitentiaire (art. R113-51) interdit de "
+    "sélectionner des personnes d'après de telles données. Les démarches restent visibles "
+    "dans la liste complète et dans chaque dossier."
+)
+
+
 def kinds_of(domain: RightsDomain) -> tuple[StepKind, ...]:
     """The kinds a domain groups, for a filter (old labels included: old data is found too)."""
     return tuple(item.kind for item in CATALOGUE if item.domain is domain)

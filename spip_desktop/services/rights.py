@@ -19,9 +19,11 @@ from typing import Any
 from ..db.unit_of_work import UnitOfWork
 from ..domain.audit import AuditAction, AuditEvent, diff
 from ..domain.dates import format_date
-from ..domain.errors import EditConflict, InvalidInput, NotFound
+from ..domain.errors import EditConflict, InvalidInput, NotFound, SpipError
 from ..domain.model import Person
 from ..domain.rights import (
+    SENSITIVE_DOMAINS,
+    SENSITIVE_FILTER,
     Actor,
     Step,
     StepDraft,
@@ -131,6 +133,8 @@ class RightsService(Service):
     def _visible(self, query: StepQuery) -> StepQuery | None:
         """The query narrowed to the steps the user may see (``None``: none at all)."""
         user = self._require(Permission.RIGHTS)
+        if query.domain in SENSITIVE_DOMAINS:
+            raise SpipError(SENSITIVE_FILTER)
         if user.scope(Permission.RIGHTS) is Scope.SERVICE:
             return query
         if query.referent_id not in (None, user.agent_id):

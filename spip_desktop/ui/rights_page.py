@@ -41,6 +41,7 @@ from ..domain.errors import SpipError
 from ..domain.model import ReferenceData
 from ..domain.partners import Partner, PartnerQuery
 from ..domain.rights import (
+    FILTERABLE_DOMAINS,
     RightsDomain,
     StepLine,
     StepQuery,
@@ -352,7 +353,7 @@ class RightsPage(QWidget):
             "Double-cliquez sur une démarche (ou Entrée) pour l'ouvrir dans le dossier.",
         )
         self.domain_combo = self._combo("Domaine", "Tous les domaines")
-        for domain in RightsDomain:
+        for domain in FILTERABLE_DOMAINS:  # never by health data (R113-51)
             self.domain_combo.addItem(domain.label, domain.value)
         self.status_combo = self._combo("Statut", "Tous les statuts")
         for status in StepStatus:

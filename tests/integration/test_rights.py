@@ -15,7 +15,13 @@ from spip_desktop.bootstrap import Services
 from spip_desktop.db.models import PartnerRow
 from spip_desktop.db.rights import RightsRepository
 from spip_desktop.domain.audit import AuditAction, AuditQuery
-from spip_desktop.domain.errors import EditConflict, InvalidInput, NotFound, PermissionDenied
+from spip_desktop.domain.errors import (
+    EditConflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    SpipError,
+)
 from spip_desktop.domain.partners import PartnerKind
 from spip_desktop.domain.rights import (
     Actor,
@@ -541,7 +547,7 @@ def test_pages_follow_each_other_without_gap_or_repeat(
         ({"antenne_id": "antenne"}, ["late", "today", "soon", "undated"]),
         ({"overdue": True}, ["late"]),
         ({"overdue": True, "open_only": False}, ["late"]),
-        ({"domain": RightsDomain.DISABILITY}, []),
+        ({"domain": RightsDomain.EMPLOYMENT}, []),
     ],
 )
 def test_filters_combine(
@@ -591,3 +597,14 @@ def test_a_line_names_the_person_the_referent_the_partner_and_the_agent(
     assert line.step.status is S.FILED and line.step.history == ()
     assert line.step.overdue(TODAY) is False
     assert line.step.overdue(TODAY + timedelta(days=10)) is True
+
+
+@pytest.mark.parametrize("domain", [RightsDomain.HEALTH, RightsDomain.DISABILITY])
+def test_health_domains_never_select_people(
+    services: Services, world: dict[str, int], domain: RightsDomain
+) -> None:
+    """Code pénitentiaire R113-51: no selection of people by health data."""
+    for ask in (services.rights.list_steps, services.rights.count_steps):
+        with pytest.raises(SpipError) as refused:
+            ask(StepQuery(domain=domain))
+        assert "R113-51" in refused.value.message

@@ -619,14 +619,17 @@ def test_the_page_filters_combine_into_one_query(
     assert page.count_label.text() == "2 démarches"
     assert rights.queries[-1][0] == StepQuery()
     assert page.partner_combo.findText("Association dissoute (archivé)") == 1
-    page.domain_combo.setCurrentIndex(page.domain_combo.findData(RightsDomain.HEALTH.value))
+    # health data never select people (R113-51): those domains are not offered
+    assert page.domain_combo.findData(RightsDomain.HEALTH.value) == -1
+    assert page.domain_combo.findData(RightsDomain.DISABILITY.value) == -1
+    page.domain_combo.setCurrentIndex(page.domain_combo.findData(RightsDomain.CAF.value))
     page.partner_combo.setCurrentIndex(page.partner_combo.findData(CPAM.id))
     page.referent_combo.setCurrentIndex(page.referent_combo.findData(11))
     page.agent_combo.setCurrentIndex(page.agent_combo.findData(12))
     qtbot.mouseClick(page.overdue_check, Qt.MouseButton.LeftButton)
     query = rights.queries[-1][0]
     assert (query.domain, query.partner_id, query.referent_id, query.agent_id, query.overdue) == (
-        RightsDomain.HEALTH,
+        RightsDomain.CAF,
         CPAM.id,
         11,
         12,
