@@ -178,14 +178,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rights_step'))
     )
     with op.batch_alter_table('rights_step', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_rights_step_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index('ix_rights_step_closed_expiry', ['closed', 'expires_on'], unique=False)
         batch_op.create_index('ix_rights_step_open_follow_up', ['closed', 'follow_up_on', 'person_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_rights_step_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index('ix_rights_step_person', ['person_id', 'closed', 'follow_up_on'], unique=False)
         batch_op.create_index('ix_rights_step_status', ['status', 'follow_up_on'], unique=False)
         batch_op.create_index('ix_rights_step_kind', ['kind', 'closed', 'follow_up_on'], unique=False)
         batch_op.create_index('ix_rights_step_opened', ['closed', 'opened_on'], unique=False)
+        batch_op.create_index('ix_rights_step_opened_on', ['opened_on'], unique=False)
+        batch_op.create_index('ix_rights_step_partner', ['partner_id', 'closed', 'follow_up_on'], unique=False)
+        batch_op.create_index('ix_rights_step_agent', ['agent_id', 'closed', 'follow_up_on'], unique=False)
 
     op.create_table('rights_step_update',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -611,9 +611,9 @@ class RightsStepRow(Versioned, Base):
     )
     kind: Mapped[StepKind] = mapped_column(EnumText(StepKind, 30), nullable=False)
     other_label: Mapped[str] = mapped_column(String(150), nullable=False, default="")
-    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
     handled_by: Mapped[Actor] = mapped_column(EnumText(Actor, 10), nullable=False)
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
     partner_contact: Mapped[str] = mapped_column(String(150), nullable=False, default="")
     opened_on: Mapped[date] = mapped_column(Date, nullable=False)
     follow_up_on: Mapped[date | None] = mapped_column(Date)
@@ -636,6 +636,11 @@ class RightsStepRow(Versioned, Base):
         # The domain filter (a domain is a set of kinds) and the opening-date sort.
         Index("ix_rights_step_kind", "kind", "closed", "follow_up_on"),
         Index("ix_rights_step_opened", "closed", "opened_on"),
+        Index("ix_rights_step_opened_on", "opened_on"),
+        # A partner's or an agent's steps, in follow-up order (a partner such as the CPAM
+        # carries tens of thousands).
+        Index("ix_rights_step_partner", "partner_id", "closed", "follow_up_on"),
+        Index("ix_rights_step_agent", "agent_id", "closed", "follow_up_on"),
     )
 
 

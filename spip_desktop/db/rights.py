@@ -299,16 +299,18 @@ class RightsRepository:
     def _other_index(query: StepQuery, counting: bool) -> bool:
         """Should the filters' own index lead rather than the status one?
 
-        A caseload, an agent or a partner keeps a few hundred steps: read through their
-        index, they are sorted at once, where walking the open steps in follow-up order
-        to pick theirs reads them all (1 s on 750,000 steps when SQLite has no
-        statistics, ``ANALYZE`` never run). A count has no order to keep: any other
-        filter leads it.
+        A caseload keeps a few hundred steps: read through its people, they are sorted at
+        once, where walking the open steps in follow-up order to pick theirs reads them
+        all (1 s on 750,000 steps when SQLite has no statistics, ``ANALYZE`` never run).
+        A partner or an agent has its own index in follow-up order. A count has no order
+        to keep: any other filter leads it.
         """
-        if query.referent_id is not None or query.agent_id is not None:
+        if query.referent_id is not None:
             return True
-        if query.partner_id is not None:
-            return True
+        if query.partner_id is not None or query.agent_id is not None:
+            # (partner_id | agent_id, closed, follow_up_on) serves both the filter and the
+            # order: the status stays readable by that index.
+            return False
         if not counting and query.sort is StepSort.PERSON:
             return True  # the people in name order lead, their steps follow
         return counting and (query.antenne_id is not None or query.domain is not None)
