@@ -32,6 +32,11 @@ PARTNER_MAX_LENGTHS: dict[str, int] = {
     "funding_source": 100,
 }
 
+#: The largest convention funding, in cents (9 999 999,99 €): the column is a 32-bit
+#: integer on PostgreSQL (at most 21 474 836,47 €), so a bigger amount, most often a slip
+#: of the keyboard, is refused as such before it reaches the database.
+FUNDING_MAX_CENTS = 9_999_999_99
+
 #: How many days before its expiry a convention is flagged (and on the to-do list).
 CONVENTION_NOTICE_DAYS = 90
 
@@ -227,6 +232,12 @@ def validate_convention(draft: ConventionDraft) -> ValidationResult:
         )
     if draft.funding_cents is not None and draft.funding_cents < 0:
         result.error("funding_cents", "Le montant du financement ne peut pas être négatif.")
+    elif draft.funding_cents is not None and draft.funding_cents > FUNDING_MAX_CENTS:
+        result.error(
+            "funding_cents",
+            f"Le montant du financement dépasse {format_funding(FUNDING_MAX_CENTS)} : "
+            "vérifiez le nombre de zéros.",
+        )
     if draft.funding_cents and not draft.funding_source.strip():
         result.warnings.append("Indiquez la source du financement (par exemple FIPD).")
     return result

@@ -5,7 +5,7 @@ as the user types with :func:`validate_entry`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from typing import Any
 
@@ -46,6 +46,8 @@ from .widgets import (
 _TIME = re.compile(r"^\s*(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?\s*$")
 _DIALOG_STYLE = """
 #fieldHint { color: #666666; font-size: 9pt; }
+#errorBanner { background: #ffe9e9; border-left: 4px solid #ce0500; color: #ce0500;
+    padding: 8px 12px; }
 """
 NO_OUTCOME = "Non renseignée"
 
@@ -71,7 +73,13 @@ def parse_clock(text: str) -> time | None:
 
 
 class JournalDialog(QDialog):
-    """Nature, date and time, agent, place, subject, text and (after it) the outcome."""
+    """Nature, date and time, agent, place, subject, text and (after it) the outcome.
+
+    Opened again after a refused save, it shows what was typed with the reason
+    (``refusal``, in a banner) and the fields the service refused (``refused``, under
+    each field until it is changed); *Annuler* then always asks, since nothing of what
+    is shown has been saved.
+    """
 
     def __init__(
         self,
@@ -82,6 +90,8 @@ class JournalDialog(QDialog):
         person_name: str = "",
         new: bool = True,
         parent: QWidget | None = None,
+        refusal: str = "",
+        refused: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self._initial = draft
@@ -89,6 +99,7 @@ class JournalDialog(QDialog):
         self._prompter = prompter
         self._attempted = False
         self._touched: set[str] = set()
+        self._unsaved = bool(refusal or refused)
         self.setStyleSheet(_DIALOG_STYLE)
         self.setMinimumWidth(620)
         appointment = draft.kind.is_appointment
@@ -135,6 +146,11 @@ class JournalDialog(QDialog):
         self.outcome_hint.setObjectName("fieldHint")
         self.outcome_hint.setWordWrap(True)
 
+        self.refusal_label = QLabel(refusal)
+        self.refusal_label.setObjectName("errorBanner")
+        self.refusal_label.setWordWrap(True)
+        self.refusal_label.setVisible(bool(refusal))
+
         self.errors: dict[str, ErrorLabel] = {}
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -170,10 +186,13 @@ class JournalDialog(QDialog):
         layout = QVBoxLayout(self)
         if person_name:
             layout.addWidget(self.heading_label)
+        layout.addWidget(self.refusal_label)
         layout.addLayout(self.form)
         layout.addWidget(self.buttons)
 
         self.set_draft(draft)
+        # What the service refused, shown under its field until that field changes.
+        self._refused = {k: v for k, v in (refused or {}).items() if k in self.errors}
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
         for name, signal in (
             ("day", self.day_field.changed),
@@ -222,7 +241,8 @@ class JournalDialog(QDialog):
         )
 
     def is_modified(self) -> bool:
-        return self.draft() != self._initial
+        """Anything to lose on *Annuler* (after a refused save, all that is shown)?"""
+        return self._unsaved or self.draft() != self._initial
 
     # -- layout by nature ----------------------------------------------------------------
     def _arrange(self) -> None:
@@ -280,7 +300,9 @@ class JournalDialog(QDialog):
                 parse_clock(self.time_edit.text())
             except ValueError as error:
                 result.errors["at"] = str(error)
-        shown = set(self.errors) if self._attempted else self._touched
+        for name, message in self._refused.items():
+            result.errors.setdefault(name, message)
+        shown = set(self.errors) if self._attempted else self._touched | set(self._refused)
         show_validation(
             result,
             self.errors,
@@ -296,6 +318,7 @@ class JournalDialog(QDialog):
         return result
 
     def _on_field_changed(self, name: str) -> None:
+        self._refused.pop(name, None)
         if name not in ("text", "agent_id", "outcome"):
             self._touched.add(name)
         if name in ("day", "at"):
@@ -349,9 +372,15 @@ class JournalDialog(QDialog):
         prompter: Prompter,
         person_name: str = "",
         new: bool = True,
+        refusal: str = "",
+        refused: Mapping[str, str] | None = None,
     ) -> JournalDraft | None:
-        """Show the dialog; the edited draft, or ``None`` when cancelled."""
-        dialog = cls(draft, agents, now, prompter, person_name, new, parent)
+        """Show the dialog; the edited draft, or ``None`` when cancelled.
+
+        ``refusal`` and ``refused``: why the last save of ``draft`` was refused (the
+        sentence, and the sentence of each field).
+        """
+        dialog = cls(draft, agents, now, prompter, person_name, new, parent, refusal, refused)
         try:
             if dialog.exec() == QDialog.DialogCode.Accepted:
                 return dialog.draft()

@@ -9,8 +9,8 @@ is read-only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.dates import format_date, plural
-from ..domain.errors import InvalidInput, SpipError
+from ..domain.errors import EditConflict, InvalidInput, NotFound, SpipError
 from ..domain.journal import EntryKind, JournalDraft, JournalEntry, Outcome
 from ..domain.model import PersonFile, ReferenceData
 from ..domain.security import Permission, User
@@ -108,6 +108,102 @@ def _subject(entry: JournalEntry) -> str:
         return subject
     first = entry.draft.text.strip().splitlines()
     return first[0][:120] if first else ""
+
+
+#: How a message names each field of an entry, in the order of the form.
+FIELD_NAMES: dict[str, str] = {
+    "kind": "la nature",
+    "day": "la date",
+    "at": "l'heure",
+    "agent_id": "l'agent",
+    "place": "le lieu",
+    "subject": "l'objet",
+    "text": "le texte",
+    "outcome": "la suite",
+}
+ENTRY_DELETED = (
+    "Cette entrée a été supprimée du journal pendant votre saisie. Vos saisies sont "
+    "conservées : « Enregistrer » la recrée avec ce que vous avez saisi."
+)
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """The entry a form writes: ``base`` is the version it was opened on (the new
+    entry's defaults for a new one)."""
+
+    person_id: int
+    person_name: str
+    entry_id: int | None
+    version: int
+    base: JournalDraft
+
+
+def _is_conflict(error: SpipError) -> bool:
+    """Saved by someone else since it was read (the service says so in its own words)."""
+    return isinstance(error, EditConflict) or isinstance(error.__cause__, EditConflict)
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip() == b.strip()  # the journal keeps its texts stripped
+    return a == b
+
+
+def rebase(
+    base: JournalDraft, mine: JournalDraft, theirs: JournalDraft
+) -> tuple[JournalDraft, list[str], list[str]]:
+    """What was typed over ``base``, carried over to ``theirs`` (saved meanwhile): the
+    fields the user did not change take the saved values, the user's changes are kept.
+
+    Returns the merged draft, the fields changed meanwhile, and those of them the user
+    changed too, differently (the user's typing is kept there).
+    """
+    values: dict[str, Any] = {}
+    changed: list[str] = []
+    both: list[str] = []
+    for field in fields(JournalDraft):
+        name = field.name
+        was, typed, saved = getattr(base, name), getattr(mine, name), getattr(theirs, name)
+        touched = not _same(typed, was)
+        if not _same(saved, was):
+            changed.append(name)
+            if touched and not _same(typed, saved):
+                both.append(name)
+        values[name] = typed if touched else saved
+    return JournalDraft(**values), changed, both
+
+
+def _names(names: Sequence[str], kind: EntryKind) -> str:
+    """``le lieu et l'objet``, in the order of the form."""
+    order = list(FIELD_NAMES)
+    names = sorted(names, key=lambda n: order.index(n) if n in order else len(order))
+    words = [
+        ("le compte rendu" if kind.is_appointment else "le texte de la note")
+        if name == "text"
+        else FIELD_NAMES.get(name, name)
+        for name in names
+    ]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " et " + words[-1]
+
+
+def conflict_text(changed: Sequence[str], both: Sequence[str], kind: EntryKind) -> str:
+    """The banner of a form opened again over an entry saved by someone else meanwhile."""
+    if not changed:
+        return (
+            "Pendant votre saisie, quelqu'un d'autre a enregistré cette entrée sans en changer "
+            "le contenu. Vos saisies sont conservées : enregistrez à nouveau."
+        )
+    text = (
+        f"Pendant votre saisie, quelqu'un d'autre a modifié cette entrée : "
+        f"{_names(changed, kind)}. Ses modifications sont reprises et vos saisies sont "
+        "conservées : vérifiez, puis enregistrez."
+    )
+    if both:
+        text += (
+            f" Vous aviez aussi modifié {_names(both, kind)} : c'est votre saisie qui est gardée."
+        )
+    return text
 
 
 class JournalModel(QAbstractTableModel):
@@ -448,11 +544,8 @@ class JournalPanel(QWidget):
             at=now.time().replace(second=0, microsecond=0) if kind.is_appointment else None,
             agent_id=self._default_agent(),
         )
-        answer = JournalDialog.ask(
-            self, draft, self._agents(), now, self.prompter, self.file.person.display_name
-        )
-        if answer is not None:
-            self._save(None, 0, answer)
+        person = self.file.person
+        self._ask(_Edit(person.id, person.display_name, None, 0, draft), draft)
 
     def edit_entry(self) -> None:
         entry = self.selected_entry()
@@ -461,32 +554,83 @@ class JournalPanel(QWidget):
             return
         if not self.may_write():
             return
+        person = self.file.person
+        edit = _Edit(person.id, person.display_name, entry.id, entry.version, entry.draft)
+        self._ask(edit, entry.draft)
+
+    def _ask(
+        self,
+        edit: _Edit,
+        draft: JournalDraft,
+        refusal: str = "",
+        refused: Mapping[str, str] | None = None,
+    ) -> None:
+        """The form on ``draft``, then the save; a refused save opens the form again with
+        what was typed and the reason (nothing typed is lost)."""
         answer = JournalDialog.ask(
             self,
-            entry.draft,
+            draft,
             self._agents(),
             self.journal.now(),
             self.prompter,
-            self.file.person.display_name,
-            new=False,
+            edit.person_name,
+            new=edit.entry_id is None,
+            refusal=refusal,
+            refused=refused,
         )
-        if answer is not None and answer != entry.draft:
-            self._save(entry.id, entry.version, answer)
-
-    def _save(self, entry_id: int | None, version: int, draft: JournalDraft) -> None:
-        if self.file is None:
+        if answer is None:
+            if refusal or refused:
+                self.reload()  # given up after a refusal: show the journal as it is now
             return
-        person_id = self.file.person.id
+        if edit.entry_id is not None and answer == edit.base:
+            return  # nothing changed
+        self._save(edit, answer)
 
+    def _save(self, edit: _Edit, draft: JournalDraft) -> None:
         def saved(entry: JournalEntry) -> None:
             self._pending_entry = entry.id
             self._changed()
 
+        def refused(error: BaseException) -> None:
+            if not isinstance(error, SpipError):
+                raise error
+            if edit.entry_id is not None and (_is_conflict(error) or isinstance(error, NotFound)):
+                self._rebase(edit, draft, error)
+            elif isinstance(error, InvalidInput):
+                self._ask(edit, draft, error.result.summary(), error.result.errors)
+            else:
+                self._ask(edit, draft, error.message)
+
         self.runner.run(
-            lambda: self.journal.save_entry(person_id, entry_id, version, draft),
+            lambda: self.journal.save_entry(edit.person_id, edit.entry_id, edit.version, draft),
             saved,
-            lambda error: self._failed("Enregistrement impossible", error),
+            refused,
         )
+
+    def _rebase(self, edit: _Edit, draft: JournalDraft, error: SpipError) -> None:
+        """Saved or deleted meanwhile: what was typed, over the entry as it is now."""
+        assert edit.entry_id is not None
+
+        def loaded(entries: tuple[JournalEntry, ...]) -> None:
+            if self.file is not None and self.file.person.id == edit.person_id:
+                self._loads += 1  # an older load in flight would show the stale journal
+                self._show(entries)
+            current = next((e for e in entries if e.id == edit.entry_id), None)
+            if current is None:
+                self._ask(replace(edit, entry_id=None, version=0), draft, ENTRY_DELETED)
+            elif current.version == edit.version:  # not changed after all: the refusal as is
+                self._ask(edit, draft, error.message)
+            else:
+                merged, theirs, both = rebase(edit.base, draft, current.draft)
+                now = replace(edit, version=current.version, base=current.draft)
+                self._ask(now, merged, conflict_text(theirs, both, merged.kind))
+
+        def failed(reading: BaseException) -> None:
+            if not isinstance(reading, SpipError):
+                raise reading
+            self._ask(edit, draft, reading.message)  # the file is gone, the base unreachable
+
+        self.runner.run(lambda: self.journal.entries(edit.person_id), loaded, failed)
 
     def set_outcome(self, outcome: Outcome | None) -> None:
         entry = self.selected_entry()

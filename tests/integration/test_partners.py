@@ -24,6 +24,7 @@ from spip_desktop.domain.errors import (
 )
 from spip_desktop.domain.labels import FIELD_NAMES
 from spip_desktop.domain.partners import (
+    FUNDING_MAX_CENTS,
     Contact,
     ConventionDraft,
     ConventionLevel,
@@ -290,6 +291,25 @@ def test_a_convention_ending_before_it_starts_is_refused(
         "La convention ne peut pas prendre fin (01/01/2025) avant d'avoir commencé (01/04/2025)."
     )
     assert services.partners.conventions() == ()
+
+
+@pytest.mark.parametrize("cents", [FUNDING_MAX_CENTS + 1, 2_147_483_648, 99_999_999_99 + 1])
+def test_a_funding_too_large_for_the_column_is_refused_in_french(
+    services: Services, reference: Reference, cents: int
+) -> None:
+    partner = services.partners.save_partner(None, 0, caf(reference))
+    with pytest.raises(InvalidInput) as caught:  # not « base inaccessible » on PostgreSQL
+        services.partners.save_convention(None, 0, convention(partner.id, funding_cents=cents))
+    assert caught.value.result.errors["funding_cents"] == (
+        "Le montant du financement dépasse 9\u202f999\u202f999,99\u00a0€ : "
+        "vérifiez le nombre de zéros."
+    )
+    assert services.partners.conventions() == ()
+    largest = services.partners.save_convention(
+        None, 0, convention(partner.id, funding_cents=FUNDING_MAX_CENTS)
+    )
+    assert services.partners.conventions()[0].draft.funding_cents == FUNDING_MAX_CENTS
+    assert largest.draft.funding_cents == FUNDING_MAX_CENTS
 
 
 def test_an_archived_partner_gets_no_new_convention_but_keeps_its_own(

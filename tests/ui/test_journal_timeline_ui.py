@@ -13,8 +13,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog
 
+from spip_desktop.bootstrap import Services
 from spip_desktop.domain.enums import AgentRole, Regime
-from spip_desktop.domain.errors import InvalidInput, SpipError
+from spip_desktop.domain.errors import (
+    DatabaseUnavailable,
+    EditConflict,
+    InvalidInput,
+    NotFound,
+    SpipError,
+)
 from spip_desktop.domain.journal import EntryKind, JournalDraft, JournalEntry, Outcome
 from spip_desktop.domain.model import (
     Agent,
@@ -34,10 +41,13 @@ from spip_desktop.domain.timeline import (
     merge,
     validate_query,
 )
+from spip_desktop.domain.validation import ValidationResult
+from spip_desktop.services.journal import ENTRY_CHANGED, ENTRY_GONE
 from spip_desktop.ui.journal_dialog import NO_OUTCOME, JournalDialog, parse_clock
 from spip_desktop.ui.journal_panel import JournalPanel, pill_of
 from spip_desktop.ui.tasks import ImmediateTaskRunner
 from spip_desktop.ui.timeline_panel import NO_KIND, TimelinePanel
+from tests.conftest import Reference, open_test_services, person_draft
 from tests.ui.conftest import FakePrompter
 
 NOW = datetime(2026, 3, 12, 12, 0)
@@ -167,6 +177,10 @@ class FakeJournal:
         self, person_id: int, entry_id: int | None, version: int, draft: JournalDraft
     ) -> JournalEntry:
         self._call("save_entry", person_id, entry_id, version, draft)
+        if entry_id is not None and entry_id not in self.store:  # as the service does
+            raise NotFound(ENTRY_GONE)
+        if entry_id is not None and self.store[entry_id].version != version:
+            raise SpipError(ENTRY_CHANGED) from EditConflict()
         new_id = entry_id or max(self.store) + 1
         saved = JournalEntry(new_id, version + 1, person_id, draft, "Élodie LEFÈVRE", NOW, NOW)
         self.store[new_id] = saved
@@ -336,6 +350,208 @@ def test_a_refused_change_is_explained_and_the_journal_reloaded(
     assert sum(1 for c in journal.calls if c[0] == "entries") == loads + 1
 
 
+TYPED = (
+    "Compte rendu détaillé de l'entretien :\n"
+    "- emploi : CDD de six mois chez Élagage Œuvray, à Pessac ;\n"
+    "- logement : dossier déposé au CHRS, réponse attendue fin mars.\n"
+    "Prochain point dans trois semaines."
+)
+
+
+class AskRecorder:
+    """Stands in for the modal form: records each opening, answers from a script."""
+
+    def __init__(self, *answers: Callable[[JournalDraft], JournalDraft | None]) -> None:
+        self.answers = list(answers)
+        self.opened: list[tuple[JournalDraft, dict[str, Any]]] = []
+
+    def __call__(self, _parent: Any, draft: JournalDraft, *_: Any, **kw: Any) -> Any:
+        self.opened.append((draft, kw))
+        return self.answers.pop(0)(draft) if self.answers else None
+
+
+def invalid_agent() -> InvalidInput:
+    result = ValidationResult()
+    result.error("agent_id", "Cet agent n'existe plus : choisissez-en un autre.")
+    return InvalidInput(result)
+
+
+@pytest.mark.parametrize(
+    ("error", "refusal", "refused"),
+    [
+        (invalid_agent(), "Cet agent n'existe plus : choisissez-en un autre.", "agent_id"),
+        (
+            DatabaseUnavailable("locked", "La base est occupée : réessayez dans un instant."),
+            "La base est occupée : réessayez dans un instant.",
+            None,
+        ),
+        (EditConflict(), EditConflict().message, None),  # a new entry has no version to rebase
+    ],
+)
+def test_a_refused_save_opens_the_form_again_with_what_was_typed(
+    monkeypatch: pytest.MonkeyPatch,
+    journal_panel: JournalPanel,
+    journal: FakeJournal,
+    prompter: FakePrompter,
+    error: SpipError,
+    refusal: str,
+    refused: str | None,
+) -> None:
+    typed = JournalDraft(
+        EntryKind.INTERVIEW, NOW.date(), time(10), "Emploi", TYPED, "Bureau 3", CPIP_ID
+    )
+    ask = AskRecorder(lambda _: typed, lambda shown: shown)  # save; refused; save again
+    monkeypatch.setattr(JournalDialog, "ask", ask)
+    journal.fail_with = error
+    journal_panel.appointment_button.click()
+    assert len(ask.opened) == 2
+    again, kw = ask.opened[1]
+    assert again == typed and again.text == TYPED  # every keystroke
+    assert kw["refusal"] == refusal
+    assert (list(kw["refused"]) if kw["refused"] else None) == ([refused] if refused else None)
+    assert kw["new"] is True
+    assert not prompter.asked  # said in the form, not in a box that closes it
+    saves = [c for c in journal.calls if c[0] == "save_entry"]
+    assert [c[1:4] for c in saves] == [(1, None, 0), (1, None, 0)]
+    assert journal.store[max(journal.store)].draft == typed
+
+
+def test_a_form_given_up_after_a_refusal_reloads_the_journal(
+    monkeypatch: pytest.MonkeyPatch, journal_panel: JournalPanel, journal: FakeJournal
+) -> None:
+    ask = AskRecorder(lambda draft: replace(draft, text=TYPED))  # then cancelled
+    monkeypatch.setattr(JournalDialog, "ask", ask)
+    journal.fail_with = SpipError("Ce dossier n'existe plus : il a peut-être été supprimé.")
+    loads = sum(1 for c in journal.calls if c[0] == "entries")
+    journal_panel.table.selectRow(2)
+    journal_panel.edit_button.click()
+    assert ask.opened[1][0].text == TYPED
+    assert ask.opened[1][1]["refusal"] == "Ce dossier n'existe plus : il a peut-être été supprimé."
+    assert sum(1 for c in journal.calls if c[0] == "entries") > loads
+
+
+@pytest.mark.parametrize("raised", ["by the service", "as an EditConflict"])
+def test_an_edit_conflict_keeps_the_text_typed_and_the_colleagues_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+    journal_panel: JournalPanel,
+    journal: FakeJournal,
+    prompter: FakePrompter,
+    raised: str,
+) -> None:
+    def type_report(draft: JournalDraft) -> JournalDraft:
+        # meanwhile a colleague records the outcome of the appointment
+        before = journal.store[2]
+        journal.store[2] = replace(
+            before, version=2, draft=replace(before.draft, outcome=Outcome.HONOURED)
+        )
+        if raised == "as an EditConflict":
+            journal.fail_with = EditConflict()
+        return replace(draft, text=TYPED)
+
+    ask = AskRecorder(type_report, lambda shown: shown)
+    monkeypatch.setattr(JournalDialog, "ask", ask)
+    journal_panel.table.selectRow(1)
+    journal_panel.edit_button.click()
+    assert len(ask.opened) == 2
+    again, kw = ask.opened[1]
+    assert again.text == TYPED and again.outcome is Outcome.HONOURED
+    assert again.subject == "Emploi"
+    assert "modifié cette entrée : la suite." in kw["refusal"]
+    assert "vos saisies sont conservées" in kw["refusal"]
+    saves = [c for c in journal.calls if c[0] == "save_entry"]
+    assert [c[2:4] for c in saves] == [(2, 1), (2, 2)]  # saved again over the new version
+    stored = journal.store[2]
+    assert (stored.version, stored.draft.text, stored.draft.outcome) == (
+        3,
+        TYPED,
+        Outcome.HONOURED,
+    )
+    assert not prompter.asked
+
+
+def test_both_changed_the_same_field_the_typing_is_kept_and_said(
+    monkeypatch: pytest.MonkeyPatch, journal_panel: JournalPanel, journal: FakeJournal
+) -> None:
+    def retitle(draft: JournalDraft) -> JournalDraft:
+        before = journal.store[2]
+        journal.store[2] = replace(
+            before, version=2, draft=replace(before.draft, subject="Formation", place="Bureau 2")
+        )
+        return replace(draft, subject="Emploi et logement")
+
+    ask = AskRecorder(retitle)
+    monkeypatch.setattr(JournalDialog, "ask", ask)
+    journal_panel.table.selectRow(1)
+    journal_panel.edit_button.click()
+    again, kw = ask.opened[1]
+    assert (again.subject, again.place) == ("Emploi et logement", "Bureau 2")
+    assert "modifié cette entrée : le lieu et l'objet." in kw["refusal"]
+    assert "Vous aviez aussi modifié l'objet : c'est votre saisie qui est gardée." in kw["refusal"]
+
+
+def test_an_entry_deleted_meanwhile_can_be_saved_again_as_new(
+    monkeypatch: pytest.MonkeyPatch, journal_panel: JournalPanel, journal: FakeJournal
+) -> None:
+    def delete_meanwhile(draft: JournalDraft) -> JournalDraft:
+        del journal.store[3]
+        return replace(draft, text=TYPED)
+
+    ask = AskRecorder(delete_meanwhile, lambda shown: shown)
+    monkeypatch.setattr(JournalDialog, "ask", ask)
+    journal_panel.table.selectRow(2)
+    journal_panel.edit_button.click()
+    again, kw = ask.opened[1]
+    assert again.text == TYPED and kw["new"] is True
+    assert "supprimée du journal pendant votre saisie" in kw["refusal"]
+    last = [c for c in journal.calls if c[0] == "save_entry"][-1]
+    assert last[2:4] == (None, 0)
+
+
+def test_an_outcome_recorded_meanwhile_through_the_service_is_kept_with_the_report(
+    qtbot: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    services: Services,
+    reference: Reference,
+    settings: Any,
+    runner: ImmediateTaskRunner,
+    prompter: FakePrompter,
+) -> None:
+    file = services.persons.create(person_draft(referent_id=reference.cpip.id))
+    written = services.journal.save_entry(
+        file.person.id,
+        None,
+        0,
+        JournalDraft(
+            EntryKind.INTERVIEW, NOW.date(), time(9, 30), "Emploi", agent_id=reference.cpip.id
+        ),
+    )
+    cpip = User(None, "elodie", "Élodie LEFÈVRE", frozenset({Role.CPIP}), reference.cpip.id)
+    panel = JournalPanel(services.journal, runner, prompter, services.reference.load, cpip)
+    qtbot.addWidget(panel)
+    panel.set_file(file)
+    panel.reload()
+
+    def type_report(draft: JournalDraft) -> JournalDraft:
+        colleague = open_test_services(settings)  # another workstation
+        try:
+            colleague.journal.set_outcome(written.id, written.version, Outcome.MISSED)
+        finally:
+            colleague.close()
+        return replace(draft, text=TYPED)
+
+    ask = AskRecorder(type_report, lambda shown: shown)
+    monkeypatch.setattr(JournalDialog, "ask", ask)
+    panel.show_entry(written.id)
+    panel.edit_button.click()
+    assert len(ask.opened) == 2
+    again, kw = ask.opened[1]
+    assert (again.text, again.outcome) == (TYPED, Outcome.MISSED)
+    assert "la suite" in kw["refusal"]
+    stored = services.journal.get_entry(written.id)
+    assert (stored.draft.text, stored.draft.outcome) == (TYPED, Outcome.MISSED)
+    assert stored.version == written.version + 2
+
+
 def test_show_entry_before_and_after_the_load(
     qtbot: Any,
     journal: FakeJournal,
@@ -431,6 +647,37 @@ def test_an_old_agent_stays_readable_and_cancel_asks(qtbot: Any, prompter: FakeP
     prompter.answers.append(True)
     dialog.reject()
     assert not dialog.isVisible()
+
+
+def test_a_form_opened_again_shows_the_refusal_and_asks_before_dropping_it(
+    qtbot: Any, prompter: FakePrompter
+) -> None:
+    draft = JournalDraft(EntryKind.INTERVIEW, NOW.date(), time(10), "Suivi", TYPED, "", 9)
+    dialog = JournalDialog(
+        draft,
+        AGENTS,
+        NOW,
+        prompter,
+        "ŒUVRAY Hélène",
+        refusal="Cet agent n'existe plus : choisissez-en un autre.",
+        refused={"agent_id": "Cet agent n'existe plus : choisissez-en un autre."},
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.refusal_label.isVisible()
+    assert dialog.refusal_label.text() == "Cet agent n'existe plus : choisissez-en un autre."
+    assert dialog.errors["agent_id"].text() == "Cet agent n'existe plus : choisissez-en un autre."
+    assert dialog.draft() == draft and dialog.text_edit.toPlainText() == TYPED
+    dialog.save_button.click()  # the same agent again: refused here, not by the service
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    prompter.answers.append(False)
+    dialog.reject()  # nothing shown is saved: asks though nothing changed since
+    assert dialog.isVisible() and prompter.asked[-1][0] == "Abandonner la saisie ?"
+    dialog.agent_combo.setCurrentIndex(dialog.agent_combo.findData(CPIP_ID))
+    assert dialog.errors["agent_id"].text() == ""
+    dialog.save_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.draft() == replace(draft, agent_id=CPIP_ID)
 
 
 @pytest.mark.parametrize(

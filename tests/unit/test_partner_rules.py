@@ -8,6 +8,7 @@ import pytest
 
 from spip_desktop.domain.partners import (
     CONVENTION_NOTICE_DAYS,
+    FUNDING_MAX_CENTS,
     Contact,
     ConventionDraft,
     ConventionState,
@@ -105,6 +106,17 @@ def test_funding_cannot_be_negative_and_its_source_is_asked_for() -> None:
     assert result.ok
     assert result.warnings == ["Indiquez la source du financement (par exemple FIPD)."]
     assert validate_convention(signed(100, funding_cents=1, funding_source="FIPD")).warnings == []
+
+
+def test_a_funding_beyond_the_ceiling_is_refused_with_a_hint() -> None:
+    assert validate_convention(signed(100, funding_cents=FUNDING_MAX_CENTS, funding_source="X")).ok
+    for cents in (FUNDING_MAX_CENTS + 1, 2**31, 99_999_999_99 + 1, 10**30):
+        result = validate_convention(signed(100, funding_cents=cents, funding_source="FIPD"))
+        assert result.errors == {
+            "funding_cents": f"Le montant du financement dépasse 9{NNBSP}999{NNBSP}999,99{NBSP}€ "
+            ": vérifiez le nombre de zéros."
+        }
+    assert FUNDING_MAX_CENTS < 2**31  # fits the integer column of PostgreSQL
 
 
 def test_funding_reads_the_french_way() -> None:
