@@ -56,6 +56,7 @@ from .partner_dialog import (
     FormDialog,
     PartnerPicker,
     error_banner,
+    error_baseline,
     form_layout,
     refusal_text,
 )
@@ -86,6 +87,21 @@ FUNDING_SOURCES = (
     "Agence régionale de santé (ARS)",
     "Administration pénitentiaire (DAP)",
 )
+
+#: The convention form's fields as the conflict message names them, in the form's order.
+CONVENTION_LABELS: dict[str, str] = {
+    "partner_id": "Partenaire",
+    "title": "Objet",
+    "level": "Niveau",
+    "milieu": "Milieu",
+    "themes": "Thèmes",
+    "status": "Statut",
+    "signed_on": "Signée le",
+    "expires_on": "Échéance",
+    "funding_cents": "Montant",
+    "funding_source": "Source du financement",
+    "notes": "Observations",
+}
 
 
 def expiry_text(expires_on: date | None, today: date) -> str:
@@ -195,8 +211,8 @@ class ConventionDialog(FormDialog):
         new: bool | None = None,
     ) -> None:
         new = draft.title == "" if new is None else new
-        super().__init__(prompter, draft, new, error is not None, parent)
-        self._initial: ConventionDraft = draft
+        super().__init__(prompter, draft, new, error, parent)
+        self._initial: ConventionDraft = error_baseline(draft, error)
         self._today = today
         self.setWindowTitle("Nouvelle convention" if self._new else "Modifier la convention")
         self.setMinimumWidth(960)

@@ -14,6 +14,7 @@ types (accents and case aside); an archived partner already chosen stays shown b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QShowEvent, QStandardItem, QStandardItemModel
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.errors import DuplicateValue, EditConflict, InvalidInput, SpipError
+from ..domain.merge import RebasedConflict as RebasedConflict
 from ..domain.model import ReferenceData
 from ..domain.partners import (
     PARTNER_MAX_LENGTHS,
@@ -55,6 +57,8 @@ from ..domain.validation import ValidationResult
 from .prompter import Prompter
 from .stage_dialog import grow_to_fit, hint_label
 from .widgets import ErrorLabel, field_with_error, select_data, show_validation
+
+T = TypeVar("T")
 
 #: Styles of the partner screens that the application stylesheet has no rule for.
 PARTNER_STYLE = """
@@ -93,8 +97,25 @@ def error_banner() -> QLabel:
     return label
 
 
+#: The partner form's fields as the conflict message names them, in the form's order.
+PARTNER_LABELS: dict[str, str] = {
+    "name": "Nom",
+    "kind": "Type",
+    "address": "Adresse",
+    "phone": "Téléphone",
+    "email": "Courriel",
+    "referent_id": "Référent au SPIP",
+    "notes": "Observations",
+    "themes": "Thèmes",
+    "antenne_ids": "Antennes desservies",
+    "contacts": "Contacts",
+}
+
+
 def refusal_text(error: SpipError) -> str:
     """The sentence to show in the form for a refused save."""
+    if isinstance(error, RebasedConflict):
+        return error.message
     if isinstance(error, EditConflict):
         return (
             "Cette fiche a été modifiée par ailleurs depuis que vous l'avez ouverte. Vos "
@@ -223,6 +244,14 @@ class PartnerPicker(QComboBox):
 # -- the forms --------------------------------------------------------------------------------
 
 
+def error_baseline(draft: T, refusal: SpipError | None) -> T:
+    """What a reopened form compares itself with: after an edit conflict, the version
+    saved meanwhile (the form holds the user's changes on top of it)."""
+    if isinstance(refusal, RebasedConflict) and isinstance(refusal.saved, type(draft)):
+        return refusal.saved
+    return draft
+
+
 class FormDialog(QDialog):
     """What the partner and convention forms share: each field validated as the user
     types (its sentence once touched, all of them after a save attempt), the first wrong
@@ -236,15 +265,17 @@ class FormDialog(QDialog):
         prompter: Prompter,
         initial: object,
         new: bool,
-        attempted: bool,
+        refusal: SpipError | None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._prompter = prompter
-        self._initial = initial
+        #: What the form is compared with: the version saved (the one it was rebased
+        #: on after an edit conflict), else what it was opened with.
+        self._initial = error_baseline(initial, refusal)
         self._new = new
         self._loading = False
-        self._attempted = attempted
+        self._attempted = refusal is not None
         self._touched: set[str] = set()
         self.errors: dict[str, ErrorLabel] = {}
         self.setStyleSheet(PARTNER_STYLE)
@@ -317,8 +348,8 @@ class PartnerDialog(FormDialog):
         new: bool | None = None,
     ) -> None:
         new = draft == PartnerDraft() if new is None else new
-        super().__init__(prompter, draft, new, error is not None, parent)
-        self._initial: PartnerDraft = draft
+        super().__init__(prompter, draft, new, error, parent)
+        self._initial: PartnerDraft = error_baseline(draft, error)
         self._refused = error
         self.setWindowTitle("Nouveau partenaire" if self._new else "Modifier le partenaire")
         self.setMinimumWidth(1020)

@@ -52,8 +52,8 @@ from ..domain.partners import (
 from ..domain.security import Permission, User
 from ..domain.text import fold
 from .backend import PartnerActions
-from .convention_dialog import PillDelegate, expiry_text
-from .partner_dialog import PARTNER_STYLE
+from .convention_dialog import CONVENTION_LABELS, PillDelegate, expiry_text
+from .partner_dialog import PARTNER_LABELS, PARTNER_STYLE, RebasedConflict
 from .prompter import Prompter
 from .record_model import Column, RecordTableModel, configure_table
 from .tasks import TaskRunner
@@ -714,10 +714,16 @@ class PartnersPage(QWidget):
         version: int,
         draft: PartnerDraft,
         error: SpipError | None,
+        saved: PartnerDraft | None = None,
     ) -> None:
-        """The form; a refused save opens it again with what was typed and the reason."""
+        """The form; a refused save opens it again with what was typed and the reason.
+
+        ``saved`` is the version of the partner the form is based on (``draft`` when it
+        opens on the record as saved): on an edit conflict, what the user changed from it
+        goes on top of the version saved meanwhile, the rest takes the saved values."""
         from .partner_dialog import PartnerDialog
 
+        base = draft if saved is None else saved
         self.reference = self._reference() or self.reference
         edited = PartnerDialog.ask(
             draft, self.reference, self.prompter, self, error, new=partner_id is None
@@ -727,13 +733,21 @@ class PartnersPage(QWidget):
 
         def refused(failure: BaseException) -> None:
             if isinstance(failure, EditConflict) and partner_id is not None:
-                # Show what was typed again, over the version saved meanwhile.
-                def reopen(current: Partner) -> None:
-                    self._ask_partner(partner_id, current.version, edited, failure)
 
-                self.runner.run(lambda: self.partners.get_partner(partner_id), reopen, self._failed)
+                def reopen(current: Partner) -> None:
+                    merged, refusal = RebasedConflict.of(
+                        failure, base, edited, current.draft, PARTNER_LABELS
+                    )
+                    self._ask_partner(partner_id, current.version, merged, refusal, current.draft)
+
+                if isinstance(failure.current, Partner) and failure.current.id == partner_id:
+                    reopen(failure.current)
+                else:
+                    self.runner.run(
+                        lambda: self.partners.get_partner(partner_id), reopen, self._failed
+                    )
             elif isinstance(failure, DuplicateValue | InvalidInput):
-                self._ask_partner(partner_id, version, edited, failure)
+                self._ask_partner(partner_id, version, edited, failure, base)
             else:
                 self._failed(failure)
 
@@ -928,9 +942,14 @@ class PartnersPage(QWidget):
         draft: ConventionDraft,
         error: SpipError | None,
         partner_name: str,
+        saved: ConventionDraft | None = None,
     ) -> None:
-        """The form, once the active partners are loaded; a refused save opens it again."""
+        """The form, once the active partners are loaded; a refused save opens it again
+        (after an edit conflict, rebased on the version saved meanwhile: ``saved`` is the
+        version the form is based on, ``draft`` when it opens on the record as saved)."""
         from .convention_dialog import ConventionDialog
+
+        base = draft if saved is None else saved
 
         def ask(partners: tuple[Partner, ...]) -> None:
             edited = ConventionDialog.ask(
@@ -948,9 +967,11 @@ class PartnersPage(QWidget):
 
             def refused(failure: BaseException) -> None:
                 if isinstance(failure, EditConflict) and convention_id is not None:
-                    self._reopen_convention(convention_id, edited, failure, partner_name)
+                    self._reopen_convention(convention_id, base, edited, failure, partner_name)
                 elif isinstance(failure, DuplicateValue | InvalidInput):
-                    self._ask_convention(convention_id, version, edited, failure, partner_name)
+                    self._ask_convention(
+                        convention_id, version, edited, failure, partner_name, base
+                    )
                 else:
                     self._failed(failure)
 
@@ -963,9 +984,30 @@ class PartnersPage(QWidget):
         self.runner.run(lambda: self.partners.partners(PartnerQuery()), ask, self._failed)
 
     def _reopen_convention(
-        self, convention_id: int, edited: ConventionDraft, failure: SpipError, partner_name: str
+        self,
+        convention_id: int,
+        base: ConventionDraft,
+        edited: ConventionDraft,
+        failure: EditConflict,
+        partner_name: str,
     ) -> None:
-        """Saved meanwhile by someone else: what was typed, over the version saved now."""
+        """Saved meanwhile by someone else: the user's changes (``edited`` against
+        ``base``) over the version saved now, the fields changed by the other person
+        named."""
+
+        def reopen(current: Convention) -> None:
+            merged, refusal = RebasedConflict.of(
+                failure, base, edited, current.draft, CONVENTION_LABELS
+            )
+            name = current.partner_name if merged.partner_id == current.draft.partner_id else ""
+            self._ask_convention(
+                convention_id,
+                current.version,
+                merged,
+                refusal,
+                name or partner_name,
+                current.draft,
+            )
 
         def found(conventions: tuple[Convention, ...]) -> None:
             current = next((c for c in conventions if c.id == convention_id), None)
@@ -973,9 +1015,12 @@ class PartnersPage(QWidget):
                 self.prompter.error("Convention non enregistrée", failure.message)
                 self.refresh()
                 return
-            self._ask_convention(convention_id, current.version, edited, failure, partner_name)
+            reopen(current)
 
-        self.runner.run(lambda: self.partners.conventions(), found, self._failed)
+        if isinstance(failure.current, Convention) and failure.current.id == convention_id:
+            reopen(failure.current)
+        else:
+            self.runner.run(lambda: self.partners.conventions(), found, self._failed)
 
     def _on_convention_saved(self, convention: Convention) -> None:
         if self.selected is not None and self.selected.id == convention.draft.partner_id:

@@ -6,8 +6,11 @@ attempt). The status area offers only the statuses the transition table allows
 after the current one, with a note and who acts (SPIP or partner); the history lists
 every dated update, newest first. *Enregistrer* saves through the task runner in one
 call (the status change carries the form's changes); an error keeps the dialog open
-with everything typed, and a step saved meanwhile by someone else refreshes the
-status and the history without touching the form.
+with everything typed. A step saved meanwhile by someone else refreshes the status
+and the history, and the form is rebased on that version: the fields the user did not
+change take the saved values, those the user changed keep what was typed, and the
+message names the fields the other person changed (those changed on both sides « à
+vérifier »); a second *Enregistrer* then sends the user's changes only.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.dates import add_months, format_date, plural
 from ..domain.errors import EditConflict, InvalidInput, SpipError
+from ..domain.merge import RebasedConflict
 from ..domain.model import Agent
 from ..domain.partners import Partner
 from ..domain.rights import (
@@ -106,6 +110,21 @@ CLOSED_NOTE = (
 OUTCOME_LABELS = {
     StepStatus.OBTAINED: "Obtenu le",
     StepStatus.REFUSED: "Refusé le",
+}
+#: The form's fields as the conflict message names them, in the form's order.
+FIELD_LABELS: dict[str, str] = {
+    "kind": "Démarche",
+    "other_label": "Intitulé",
+    "opened_on": "Ouverte le",
+    "follow_up_on": "Relance le",
+    "notes": "Observations",
+    "partner_id": "Partenaire",
+    "handled_by": "Portée par",
+    "agent_id": "Agent du SPIP",
+    "partner_contact": "Interlocuteur",
+    "documents": "Pièces reçues",
+    "outcome_on": "Date de la décision",
+    "expires_on": "Échéance du droit",
 }
 
 
@@ -1133,11 +1152,63 @@ class StepDialog(QDialog):
             self._show_message("\n".join(unplaced) if unplaced else "", "saveMessage")
             self._focus_first_error(error.result)
             return
-        if isinstance(error, EditConflict) and isinstance(error.current, Step):
-            self._show_step(error.current)
-            self._show_message(error.message, "conflictMessage")
+        if isinstance(error, EditConflict) and self.step is not None:
+            if isinstance(error.current, Step) and error.current.id == self.step.id:
+                self._rebase(error.current, error)
+                return
+            # The conflict does not carry the step: read it as saved now.
+            rights, step_id = self.rights, self.step.id
+            self._set_busy(True)
+            self.runner.run(
+                lambda: rights.get_step(step_id),
+                lambda current: self._on_reread(current, error),
+                self._on_reread_failed,
+            )
             return
         self._show_message(error.message, "saveMessage")
+
+    def _on_reread(self, current: Step, conflict: EditConflict) -> None:
+        self._set_busy(False)
+        self._rebase(current, conflict)
+
+    def _on_reread_failed(self, error: BaseException) -> None:
+        self._set_busy(False)
+        if not isinstance(error, SpipError):
+            raise error
+        self._show_message(error.message, "saveMessage")
+
+    def _same(self, name: str, a: object, b: object) -> bool:
+        """Whether two values of a field are the same for the form (the documents'
+        order aside, no opening date meaning today)."""
+        if name == "documents" and isinstance(a, tuple) and isinstance(b, tuple):
+            return sorted(a) == sorted(b)
+        if name == "opened_on":
+            return (a or self.today) == (b or self.today)
+        return a == b
+
+    def _rebase(self, current: Step, conflict: EditConflict) -> None:
+        """The step was saved meanwhile: show it as saved now, with the user's changes
+        (from the version the dialog was opened with) on top; the fields the user left
+        alone take the saved values. The saved version becomes the baseline, so that the
+        next save sends the user's changes only."""
+        before = self.step
+        mine, actor = self.draft(), self.actor()
+        extra = []
+        if before is not None and current.status is not before.status:
+            extra.append("Statut")
+        elif before is not None and len(current.history) != len(before.history):
+            extra.append("Historique")
+        merged, refusal = RebasedConflict.of(
+            conflict, self._initial, mine, current.draft, FIELD_LABELS, self._same, extra
+        )
+        self._show_step(current)
+        self._initial = current.draft
+        self.set_draft(merged)
+        if before is not None and actor is not before.draft.handled_by:
+            # Who acts was chosen by the user: kept (else it follows the step as saved).
+            chosen = self.actor_partner_radio if actor is Actor.PARTNER else self.actor_spip_radio
+            chosen.setChecked(True)
+        self._show_message(refusal.message, "conflictMessage")
 
     def _show_message(self, text: str, kind: str) -> None:
         self.message_label.setObjectName(kind)

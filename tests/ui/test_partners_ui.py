@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QDialog
 
 from spip_desktop.domain.enums import AgentRole
 from spip_desktop.domain.errors import DuplicateValue, EditConflict, SpipError
+from spip_desktop.domain.merge import RebasedConflict
 from spip_desktop.domain.model import Agent, Antenne, ReferenceData
 from spip_desktop.domain.partners import (
     Contact,
@@ -510,7 +513,8 @@ def test_a_refused_save_opens_the_form_again_with_what_was_typed(
     fake.refuse.append(EditConflict())
     page.show_partner(1)
     page.edit_partner()
-    assert [type(e) for _, e in asked] == [type(None), EditConflict]
+    assert [type(e) for _, e in asked] == [type(None), RebasedConflict]
+    assert asked[-1][0] == typed  # nothing changed meanwhile: what was typed, as it was
     assert fake.calls[-1][:3] == ("save_partner", 1, 1)
 
 
@@ -533,3 +537,128 @@ def test_a_new_convention_from_the_card_names_the_partner(
         "Jeunes de 16 à 25 ans",
         "Nouvelle convention",
     ]
+
+
+# -- a record saved meanwhile: the user's changes go on top of the colleague's --------------
+
+
+def play(
+    monkeypatch: pytest.MonkeyPatch,
+    form: type[PartnerDialog] | type[ConventionDialog],
+    turns: list[Callable[[Any], None]],
+) -> list[Any]:
+    """Each time the page opens ``form``, the real form is built and the next turn is
+    played on it (the user typing), then it is saved; the forms shown are returned."""
+    shown: list[Any] = []
+
+    def ask(*args: Any, **kwargs: Any) -> object:
+        dialog = form(*args, **kwargs)
+        shown.append(dialog)
+        turns.pop(0)(dialog)
+        return dialog.draft()
+
+    monkeypatch.setattr(form, "ask", staticmethod(ask))
+    return shown
+
+
+def real_page(qtbot, services: Any, runner, prompter) -> PartnersPage:
+    page = PartnersPage(services.partners, runner, prompter, lambda: REFERENCE, DPIP, lambda: TODAY)
+    qtbot.addWidget(page)
+    page.refresh()
+    return page
+
+
+CAF = PartnerDraft(
+    "CAF de la Gironde",
+    PartnerKind.INSTITUTION,
+    phone="05 36 49 10 10",
+    contacts=(Contact("Sophie GARNIER", "Chargée des partenariats"),),
+)
+COLLEAGUE_CONTACTS = (*CAF.contacts, Contact("Marc DUBREUIL", "Accueil"))
+
+
+@pytest.mark.parametrize("same_field", [False, True], ids=["other_fields", "same_field"])
+def test_a_partner_saved_meanwhile_keeps_the_colleagues_changes_and_the_users(
+    qtbot, services: Any, runner, prompter, monkeypatch: pytest.MonkeyPatch, same_field: bool
+) -> None:
+    directory = services.partners
+    saved = directory.save_partner(None, 0, CAF)
+    theirs = replace(CAF, phone="05 36 49 10 11", contacts=COLLEAGUE_CONTACTS)
+
+    def first(dialog: PartnerDialog) -> None:
+        dialog.notes_edit.setPlainText("Accueil sur rendez-vous")
+        if same_field:
+            dialog.phone_edit.setText("05 36 49 99 99")
+        directory.save_partner(saved.id, saved.version, theirs)  # a colleague, meanwhile
+
+    def second(dialog: PartnerDialog) -> None:
+        # The colleague's values are in the form, the user's too; the user saves again.
+        assert dialog.draft().contacts == COLLEAGUE_CONTACTS
+        assert dialog.draft().notes == "Accueil sur rendez-vous"
+        assert dialog.is_modified()  # against the version saved now
+
+    shown = play(monkeypatch, PartnerDialog, [first, second])
+    page = real_page(qtbot, services, runner, prompter)
+    page.show_partner(saved.id)
+    page.edit_partner()
+
+    assert len(shown) == 2
+    banner = shown[1].error_label.text()
+    if same_field:
+        assert banner.startswith(
+            "Modifié entre-temps par une autre personne : Contacts, Téléphone (à vérifier)."
+        )
+        assert "c'est votre saisie qui est gardée" in banner
+    else:
+        assert banner.startswith(
+            "Modifié entre-temps par une autre personne : Téléphone, Contacts."
+        )
+    assert "Vos modifications sont conservées ; vérifiez puis enregistrez." in banner
+    phone = "05 36 49 99 99" if same_field else theirs.phone
+    expected = replace(theirs, phone=phone, notes="Accueil sur rendez-vous")
+    assert directory.get_partner(saved.id).draft == expected
+
+
+@pytest.mark.parametrize("same_field", [False, True], ids=["other_fields", "same_field"])
+def test_a_convention_saved_meanwhile_keeps_the_colleagues_changes_and_the_users(
+    qtbot, services: Any, runner, prompter, monkeypatch: pytest.MonkeyPatch, same_field: bool
+) -> None:
+    directory = services.partners
+    caf = directory.save_partner(None, 0, CAF)
+    mine_until, their_until = date(2027, 6, 30), date(2027, 12, 31)
+    saved = directory.save_convention(
+        None,
+        0,
+        ConventionDraft(
+            partner_id=caf.id,
+            title="Accès aux droits",
+            status=ConventionStatus.SIGNED,
+            signed_on=date(2025, 5, 16),
+            expires_on=date(2026, 5, 16),
+        ),
+    )
+    theirs = replace(saved.draft, expires_on=their_until, funding_source="FIPD")
+
+    def first(dialog: ConventionDialog) -> None:
+        dialog.notes_edit.setPlainText("Bilan annuel en janvier")
+        if same_field:
+            dialog.expires_field.set_value(mine_until)
+        directory.save_convention(saved.id, saved.version, theirs)  # a colleague, meanwhile
+
+    def second(dialog: ConventionDialog) -> None:
+        assert dialog.draft().funding_source == "FIPD"
+        assert dialog.draft().notes == "Bilan annuel en janvier"
+
+    shown = play(monkeypatch, ConventionDialog, [first, second])
+    page = real_page(qtbot, services, runner, prompter)
+    page.edit_convention(saved)
+
+    assert len(shown) == 2
+    banner = shown[1].error_label.text()
+    if same_field:
+        assert "autre personne : Source du financement, Échéance (à vérifier)." in banner
+    else:
+        assert "autre personne : Échéance, Source du financement." in banner
+    until = mine_until if same_field else their_until
+    (final,) = directory.conventions()
+    assert final.draft == replace(theirs, expires_on=until, notes="Bilan annuel en janvier")

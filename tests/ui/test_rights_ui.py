@@ -390,7 +390,7 @@ def test_a_refusal_by_the_service_keeps_the_dialog_and_what_was_typed(
     assert dialog.note() == "Appel à la CPAM"
 
 
-def test_a_step_saved_meanwhile_refreshes_the_history_and_keeps_the_form(
+def test_a_step_moved_on_meanwhile_refreshes_the_history_and_keeps_what_was_typed(
     qtbot: Any, rights: FakeRights, runner: Any, prompter: FakePrompter
 ) -> None:
     step = rights.open_step(7, c2s())
@@ -400,10 +400,128 @@ def test_a_step_saved_meanwhile_refreshes_the_history_and_keeps_the_form(
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.isVisible() and dialog.saved is None
     assert dialog.message_label.objectName() == "conflictMessage"
-    assert "Samira BENALI" in dialog.message_label.text()
+    message = dialog.message_label.text()
+    assert message.startswith("Modifié entre-temps par Samira BENALI le 12/03/2026 à 10:00 : ")
+    assert "Statut" in message and "Vos modifications sont conservées" in message
     assert dialog.pill.status is S.ABANDONED and len(dialog.history_view.lines) == 2
     assert not dialog.status_buttons  # closed now: nothing to choose any more
     assert dialog.note() == "Ma note" and dialog.follow_up_edit.text() == "25/03/2026"
+
+
+def test_a_second_save_after_a_conflict_keeps_the_colleagues_changes(
+    qtbot: Any, rights: FakeRights, runner: Any, prompter: FakePrompter
+) -> None:
+    step = rights.open_step(7, c2s())
+    dialog = make_dialog(qtbot, rights, runner, prompter, rights.get_step(step.id))
+    type_text(dialog.notes_edit, "Attestation de droits demandée")  # the user: the notes only
+    # Meanwhile a colleague moves the follow-up date and names the contact.
+    theirs = replace(step.draft, follow_up_on=date(2026, 4, 2), partner_contact="Mme Roux")
+    rights.update_step(step.id, step.version, theirs)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.saved is None
+    message = dialog.message_label.text()
+    assert dialog.message_label.objectName() == "conflictMessage"
+    assert "Samira BENALI" in message and "Relance le, Interlocuteur." in message
+    assert "Observations" not in message and "à vérifier" not in message
+    # The form shows the colleague's values, and the user's own change.
+    assert dialog.follow_up_edit.text() == "02/04/2026"
+    assert dialog.contact_combo.currentText() == "Mme Roux"
+    assert dialog.notes_edit.toPlainText() == "Attestation de droits demandée"
+    assert dialog.is_modified()  # against the version saved now: the notes
+
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert rights.calls[-1][:3] == ("update", step.id, 2)
+    saved = rights.get_step(step.id).draft
+    assert saved == replace(theirs, notes="Attestation de droits demandée")
+
+
+def test_a_field_changed_on_both_sides_keeps_the_users_value_to_check(
+    qtbot: Any, rights: FakeRights, runner: Any, prompter: FakePrompter
+) -> None:
+    step = rights.open_step(7, c2s())
+    dialog = make_dialog(qtbot, rights, runner, prompter, rights.get_step(step.id))
+    dialog.follow_up_edit.line_edit.setText("25/03/2026")
+    theirs = replace(step.draft, follow_up_on=date(2026, 4, 2), partner_contact="Mme Roux")
+    rights.update_step(step.id, step.version, theirs)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    message = dialog.message_label.text()
+    assert "Interlocuteur, Relance le (à vérifier)." in message
+    assert "c'est votre saisie qui est gardée" in message
+    assert dialog.follow_up_edit.text() == "25/03/2026"  # the user's
+    assert dialog.contact_combo.currentText() == "Mme Roux"  # the colleague's
+
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert rights.get_step(step.id).draft == replace(theirs, follow_up_on=date(2026, 3, 25))
+
+
+def test_a_conflict_without_the_step_reads_it_again(
+    qtbot: Any, rights: FakeRights, runner: Any, prompter: FakePrompter
+) -> None:
+    step = rights.open_step(7, c2s())
+    dialog = make_dialog(qtbot, rights, runner, prompter, rights.get_step(step.id))
+    dialog.notes_edit.setPlainText("Relancé par courrier")
+    # Saved elsewhere; the conflict arrives bare (as from the database layer).
+    rights.steps[step.id] = replace(step, draft=replace(step.draft, partner_contact="M. Petit"))
+    rights.fail_with = EditConflict()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.save_button.isEnabled()
+    assert "par une autre personne : Interlocuteur." in dialog.message_label.text()
+    assert dialog.contact_combo.currentText() == "M. Petit"
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    saved = rights.get_step(step.id).draft
+    assert saved.partner_contact == "M. Petit" and saved.notes == "Relancé par courrier"
+
+
+def test_on_the_real_service_a_save_after_a_conflict_undoes_nothing(
+    qtbot: Any, services: Any, runner: Any, prompter: FakePrompter
+) -> None:
+    from tests.conftest import TODAY as SERVICE_TODAY
+    from tests.conftest import person_draft
+
+    partners = services.partners
+    cpam = partners.save_partner(
+        None,
+        0,
+        PartnerDraft(
+            "CPAM de la Gironde", PartnerKind.INSTITUTION, contacts=(Contact("Mme Roux"),)
+        ),
+    )
+    person_id = services.persons.create(person_draft()).person.id
+    rights = services.rights
+    step = rights.open_step(person_id, c2s(partner_id=cpam.id))
+    dialog = StepDialog(
+        rights,
+        runner,
+        prompter,
+        person_id,
+        "DUPONT Jean",
+        step,
+        (cpam,),
+        (),
+        DPIP,
+        SERVICE_TODAY,
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.notes_edit.setPlainText("Attestation demandée")
+    dialog.other_document_edit.setText("Relevé d'identité bancaire")
+    dialog.add_other_document()
+    # A colleague, meanwhile (the service writes no history row for a form edit).
+    theirs = replace(step.draft, follow_up_on=date(2026, 4, 2), partner_contact="Mme Roux")
+    rights.update_step(step.id, step.version, theirs)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.saved is None
+    message = dialog.message_label.text()
+    assert message.startswith("Modifié entre-temps par Diane DIRECTRICE le ")
+    assert ": Relance le, Interlocuteur." in message
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    saved = rights.get_step(step.id).draft
+    assert saved.follow_up_on == date(2026, 4, 2) and saved.partner_contact == "Mme Roux"
+    assert saved.notes == "Attestation demandée"
+    assert saved.documents == ("Relevé d'identité bancaire",)
 
 
 def test_escape_asks_before_dropping_a_note(
