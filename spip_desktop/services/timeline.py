@@ -356,7 +356,8 @@ class TimelineService(Service):
         recorded in the audit trail (``timeline``, with the person's id). A print that
         cannot be recorded is not handed out.
         """
-        from ..reports import TimelineReport, build_timeline
+        from ..reports import TimelineReport
+        from .rendering import render_timeline
 
         self._check(query)
         user = self.user
@@ -384,7 +385,7 @@ class TimelineService(Service):
             oldest_first=not timeline.query.newest_first,
         )
         stamp = PrintStamp(self._now(), user.display_name)
-        pdf = build_timeline(report, letterhead_of(settings), stamp)
+        pdf = render_timeline(report, letterhead_of(settings), stamp)
         with self._uow() as uow:
             self._audit(
                 uow,

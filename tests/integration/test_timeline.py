@@ -15,7 +15,7 @@ from spip_desktop.bootstrap import Services
 from spip_desktop.db import models as m
 from spip_desktop.domain.audit import AuditAction, AuditQuery
 from spip_desktop.domain.enums import ClosureReason, MeasureType, ObligationType
-from spip_desktop.domain.errors import InvalidInput, NotFound, PermissionDenied
+from spip_desktop.domain.errors import InvalidInput, NotFound, PermissionDenied, SpipError
 from spip_desktop.domain.journal import EntryKind, JournalDraft, Outcome
 from spip_desktop.domain.model import MeasureDraft, ObligationDraft
 from spip_desktop.domain.rights import Actor, StepKind, StepStatus
@@ -358,6 +358,55 @@ def test_the_pdf_is_audited_as_a_print(services: Services, file: File) -> None:
     # the print is not a change to the file: it stays out of the chronology
     again = services.timeline.timeline(file.person_id, TimelineQuery(kinds=frozenset({K.FILE})))
     assert len(again.events) == 3
+
+
+def test_a_long_chronology_is_laid_out_in_a_child_process(
+    services: Services, file: File, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond CHILD_LAYOUT_EVENTS the layout leaves the process (ReportLab on a thread held
+    the interpreter lock long enough to stall the window): same document either way."""
+    from spip_desktop.services import rendering
+
+    query = TimelineQuery(newest_first=False)
+    here, _ = services.timeline.timeline_pdf(file.person_id, query)
+    monkeypatch.setattr(rendering, "CHILD_LAYOUT_EVENTS", 1)
+    started: list[object] = []
+    real = rendering.ProcessPoolExecutor
+
+    def watched(*args: object, **kwargs: object) -> object:
+        started.append(kwargs.get("mp_context"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rendering, "ProcessPoolExecutor", watched)
+    there, _ = services.timeline.timeline_pdf(file.person_id, query)
+
+    assert len(started) == 1  # a child process did the layout
+    assert pdf_text(there) == pdf_text(here)
+
+
+def test_a_chronology_whose_layout_process_dies_prints_nothing(
+    services: Services, file: File, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from spip_desktop.services import rendering
+
+    class Dying:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def __enter__(self) -> Dying:
+            raise BrokenProcessPool("killed")
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    monkeypatch.setattr(rendering, "CHILD_LAYOUT_EVENTS", 1)
+    monkeypatch.setattr(rendering, "ProcessPoolExecutor", Dying)
+    with pytest.raises(SpipError) as refused:
+        services.timeline.timeline_pdf(file.person_id, TimelineQuery())
+    assert refused.value.message == rendering.TIMELINE_INTERRUPTED
+    assert services.audit.browse(AuditQuery(object_type="timeline")) == []  # no print recorded
 
 
 def test_closure_and_reopening(services: Services, file: File) -> None:
