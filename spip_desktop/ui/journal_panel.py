@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -49,6 +48,7 @@ from ..domain.security import Permission, User
 from .backend import JournalActions
 from .journal_dialog import JournalDialog
 from .prompter import Prompter
+from .record_model import Column, RecordTableModel
 from .tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -87,12 +87,6 @@ def pill_of(entry: JournalEntry, now: datetime) -> str | None:
     if entry.draft.outcome is not None:
         return str(entry.draft.outcome.value)
     return "a_renseigner" if entry.awaiting_outcome(now) else None
-
-
-@dataclass(frozen=True)
-class _Column:
-    title: str
-    value: Callable[[JournalEntry], str]
 
 
 def _outcome_text(entry: JournalEntry, now: datetime) -> str:
@@ -206,76 +200,49 @@ def conflict_text(changed: Sequence[str], both: Sequence[str], kind: EntryKind) 
     return text
 
 
-class JournalModel(QAbstractTableModel):
+#: The journal's columns: the outcome (its pill) is the last one.
+OUTCOME_COLUMN = 5
+
+
+class JournalModel(RecordTableModel[JournalEntry]):
     """The entries of one file, as loaded (newest first)."""
 
     def __init__(self, now: Callable[[], datetime], parent: QObject | None = None) -> None:
-        super().__init__(parent)
         self._now = now
-        self._entries: list[JournalEntry] = []
         self._moment = now()
-        self.columns = [
-            _Column("Date", lambda e: format_date(e.draft.day)),
-            _Column("Heure", lambda e: f"{e.draft.at:%H:%M}" if e.draft.at else ""),
-            _Column("Nature", lambda e: e.draft.kind.label),
-            _Column("Objet", _subject),
-            _Column("Agent", lambda e: e.agent_name or e.author),
-            _Column("Suite", lambda e: _outcome_text(e, self._moment)),
-        ]
+        super().__init__(
+            [
+                Column("Date", lambda e: format_date(e.draft.day)),
+                Column("Heure", lambda e: f"{e.draft.at:%H:%M}" if e.draft.at else ""),
+                Column("Nature", lambda e: e.draft.kind.label),
+                Column("Objet", _subject),
+                Column("Agent", lambda e: e.agent_name or e.author),
+                Column("Suite", lambda e: _outcome_text(e, self._moment)),
+            ],
+            parent,
+        )
 
-    def set_entries(self, entries: Sequence[JournalEntry]) -> None:
-        self.beginResetModel()
-        self._entries = list(entries)
-        self._moment = self._now()
-        self.endResetModel()
-
-    def entries(self) -> list[JournalEntry]:
-        return list(self._entries)
-
-    def entry_at(self, row: int) -> JournalEntry | None:
-        return self._entries[row] if 0 <= row < len(self._entries) else None
+    def set_records(self, records: Sequence[JournalEntry]) -> None:
+        self._moment = self._now()  # "à renseigner" is judged at the time of the load
+        super().set_records(records)
 
     def row_of(self, entry_id: int) -> int:
-        return next((i for i, e in enumerate(self._entries) if e.id == entry_id), -1)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
+        return next((i for i, e in enumerate(self.records()) if e.id == entry_id), -1)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._entries)):
+        entry = self.record_at(index.row()) if index.isValid() else None
+        if entry is None:
             return None
-        entry = self._entries[index.row()]
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.columns[column].value(entry)
-        if role == Qt.ItemDataRole.UserRole:
-            return entry
-        if role == PILL_ROLE and column == len(self.columns) - 1:
+        if role == PILL_ROLE and column == OUTCOME_COLUMN:
             return pill_of(entry, self._moment)
         if role == Qt.ItemDataRole.FontRole and column == 2 and entry.is_appointment:
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and entry.is_appointment:
-            return QColor("#666666")
-        return None
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section].title
-        return None
+        if role == Qt.ItemDataRole.ForegroundRole and column == OUTCOME_COLUMN:
+            return QColor("#666666") if entry.is_appointment else None
+        return super().data(index, role)
 
 
 class PillDelegate(QStyledItemDelegate):
@@ -444,7 +411,7 @@ class JournalPanel(QWidget):
 
     def set_file(self, file: PersonFile | None) -> None:
         if file is None or self.file is None or file.person.id != self.file.person.id:
-            self.model.set_entries([])
+            self.model.set_records([])
             self._pending_entry = None
         self.file = file
         writable = self.may_write()
@@ -478,7 +445,7 @@ class JournalPanel(QWidget):
             if not isinstance(error, SpipError):
                 raise error
             if ticket == self._loads:
-                self.model.set_entries([])
+                self.model.set_records([])
                 self.message_label.setText(error.message)
                 self._update_actions()
 
@@ -486,7 +453,7 @@ class JournalPanel(QWidget):
 
     def _show(self, entries: tuple[JournalEntry, ...]) -> None:
         selected = self.selected_entry()
-        self.model.set_entries(entries)
+        self.model.set_records(entries)
         now = self.journal.now()
         due = sum(1 for e in entries if e.awaiting_outcome(now))
         if not entries:
@@ -523,7 +490,7 @@ class JournalPanel(QWidget):
 
     def selected_entry(self) -> JournalEntry | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.model.entry_at(rows[0].row()) if rows else None
+        return self.model.record_at(rows[0].row()) if rows else None
 
     # -- actions -------------------------------------------------------------------------
     def _agents(self) -> tuple[Any, ...]:

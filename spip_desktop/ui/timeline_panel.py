@@ -10,11 +10,10 @@ is asked of the database then.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -51,6 +50,7 @@ from ..domain.timeline import (
 )
 from .backend import TimelineActions
 from .prompter import Prompter
+from .record_model import Column, RecordTableModel
 from .tasks import TaskRunner
 from .widgets import DateField, ErrorLabel, set_invalid
 
@@ -80,7 +80,6 @@ KIND_NAMES: dict[TimelineKind, str] = {
     K.JOURNAL: "Journal",
     K.FILE: "Dossier",
 }
-COLUMNS = ("Date", "Nature", "Événement", "Détail")
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 NO_KIND = "Choisissez au moins une nature d'événements."
 
@@ -113,62 +112,27 @@ def _dot(colour: str, size: int = 10) -> QIcon:
     return QIcon(pixmap)
 
 
-class TimelineModel(QAbstractTableModel):
+class TimelineModel(RecordTableModel[TimelineEvent]):
     """The events shown, in the order of the service."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._events: list[TimelineEvent] = []
-
-    def set_events(self, events: Sequence[TimelineEvent]) -> None:
-        self.beginResetModel()
-        self._events = list(events)
-        self.endResetModel()
-
-    def events(self) -> list[TimelineEvent]:
-        return list(self._events)
-
-    def event_at(self, row: int) -> TimelineEvent | None:
-        return self._events[row] if 0 <= row < len(self._events) else None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._events)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        super().__init__(
+            [
+                Column("Date", lambda e: e.when),
+                Column("Nature", lambda e: KIND_NAMES[e.kind]),
+                Column("Événement", lambda e: e.title),
+                Column("Détail", lambda e: e.detail),
+            ],
+            parent,
+        )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._events)):
-            return None
-        event = self._events[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if column == 0:
-                return event.when
-            if column == 1:
-                return KIND_NAMES[event.kind]
-            return event.title if column == 2 else event.detail
-        if role == Qt.ItemDataRole.UserRole:
-            return event
-        if role == KIND_ROLE:
+        event = self.record_at(index.row()) if index.isValid() else None
+        if event is not None and role == KIND_ROLE:
             return event.kind.value
-        if role == Qt.ItemDataRole.ForegroundRole and column == 3:
+        if event is not None and role == Qt.ItemDataRole.ForegroundRole and index.column() == 3:
             return QColor("#3a3a3a")
-        return None
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return super().data(index, role)
 
 
 class KindDelegate(QStyledItemDelegate):
@@ -362,7 +326,7 @@ class TimelinePanel(QWidget):
     # -- loading --------------------------------------------------------------------------
     def set_file(self, file: PersonFile | None) -> None:
         if file is None or self.file is None or file.person.id != self.file.person.id:
-            self.model.set_events([])
+            self.model.set_records([])
             self.shown = None
             self.allowed = None
             for chip in self.kind_buttons.values():
@@ -380,7 +344,7 @@ class TimelinePanel(QWidget):
         self._loads += 1
         self._asked = query
         if query is None:  # the reason is under the fields: nothing is asked of the database
-            self.model.set_events([])
+            self.model.set_records([])
             self.count_label.setText("")
             return
         ticket = self._loads
@@ -395,7 +359,7 @@ class TimelinePanel(QWidget):
             if not isinstance(error, SpipError):
                 raise error
             if ticket == self._loads:
-                self.model.set_events([])
+                self.model.set_records([])
                 self.count_label.setText(error.message)
 
         self.runner.run(lambda: self.timeline.timeline(person_id, query), loaded, failed)
@@ -407,7 +371,7 @@ class TimelinePanel(QWidget):
             self.allowed = timeline.query.kinds or frozenset(TimelineKind)
             for kind, chip in self.kind_buttons.items():
                 chip.setVisible(kind in self.allowed)
-        self.model.set_events(timeline.events)
+        self.model.set_records(timeline.events)
         count = len(timeline.events)
         if count == 0:
             text = "Aucun événement pour ces natures sur cette période."
@@ -429,7 +393,7 @@ class TimelinePanel(QWidget):
 
     def selected_event(self) -> TimelineEvent | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.model.event_at(rows[0].row()) if rows else None
+        return self.model.record_at(rows[0].row()) if rows else None
 
     # -- printing -------------------------------------------------------------------------
     def print_pdf(self) -> None:
@@ -492,7 +456,7 @@ class TimelinePanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _open(self, row: int) -> None:
-        event = self.model.event_at(row)
+        event = self.model.record_at(row)
         if event is not None:
             self.open_requested.emit(event)
 

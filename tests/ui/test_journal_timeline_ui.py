@@ -240,7 +240,7 @@ def test_entries_newest_first_with_their_outcome_pill(journal_panel: JournalPane
         ["20/02/2026", "16:00", "Visite à domicile", "", "Élodie LEFÈVRE", "Honoré"],
         ["01/02/2026", "11:00", "Entretien", "", "Élodie LEFÈVRE", "Excusé"],
     ]
-    pills = [journal_panel.model.entry_at(r) for r in range(6)]
+    pills = [journal_panel.model.record_at(r) for r in range(6)]
     assert [pill_of(e, NOW) for e in pills if e is not None] == [
         None,
         "a_renseigner",
@@ -779,7 +779,7 @@ def timeline_panel(
 
 
 def shown_titles(panel: TimelinePanel) -> list[str]:
-    return [e.title for e in panel.model.events()]
+    return [e.title for e in panel.model.records()]
 
 
 def test_the_timeline_model_passes_the_model_tester(
@@ -919,7 +919,7 @@ def test_an_answer_overtaken_or_for_another_file_is_dropped(
     timeline_panel.kind_buttons[K.MEASURE].click()  # first answer: without the measures
     timeline_panel.kind_buttons[K.MEASURE].click()  # second answer: everything
     recording_runner.release()
-    assert len(timeline_panel.model.events()) == 4
+    assert len(timeline_panel.model.records()) == 4
     recording_runner.hold()
     timeline_panel.reload()
     timeline_panel.set_file(person_file(2))
