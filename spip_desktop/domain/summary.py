@@ -752,6 +752,13 @@ def csv_number(value: Value) -> str:
 # -- the register ----------------------------------------------------------------------------
 
 
+class ExportCancelled(SpipError):
+    """The user stopped an export: no file was left and nothing was registered."""
+
+    def __init__(self) -> None:
+        super().__init__("Export interrompu : aucun fichier n'a été écrit.")
+
+
 class ExportFormat(LabelledEnum):
     PDF = ("pdf", "PDF")
     XLSX = ("xlsx", "Classeur (XLSX)")
