@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from multiprocessing import get_context
 from typing import Any
@@ -115,6 +115,11 @@ OPEN_MEASURES = (
     MeasureType.CONTRAINTE_PENALE,
 )
 OBLIGATIONS = tuple(o for o in ObligationType if o is not ObligationType.AUTRE)
+#: Share of the measures cancelled (a few weeks after their decision).
+CANCELLED_SHARE = 0.01
+#: How long ago a detainee arrived in the current establishment: a SAS, or another one.
+SAS_ARRIVAL_MONTHS = 18
+ARRIVAL_YEARS = 3
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,9 @@ class _Generator:
         sas_ids: list[int],
     ) -> None:
         self.rnd = random.Random(seed)
+        # The facts added by schema 0005 (cancellations, arrival dates) draw from their
+        # own stream: the people and measures of a seed stay those of earlier versions.
+        self.facts = random.Random(f"{seed}-0005")
         self.today = today
         self.agents = agents
         self.antennes = antennes
@@ -165,9 +173,30 @@ class _Generator:
         usage = rnd.choice(self.surnames) if sex is Sex.FEMALE and rnd.random() < 0.12 else ""
         return surname, given, usage
 
-    def _date_between(self, start: date, end: date) -> date:
+    def _date_between(self, start: date, end: date, rnd: random.Random | None = None) -> date:
         span = max((end - start).days, 0)
-        return start + timedelta(days=self.rnd.randint(0, span))
+        return start + timedelta(days=(rnd or self.rnd).randint(0, span))
+
+    def _cancelled(self, measures: list[MeasureDraft]) -> list[MeasureDraft]:
+        """About one measure in a hundred cancelled, two to eight weeks after its decision."""
+        drafts = []
+        for draft in measures:
+            if self.facts.random() < CANCELLED_SHARE and draft.decision_date is not None:
+                day = draft.decision_date + timedelta(days=self.facts.randint(14, 56))
+                draft = replace(draft, cancelled_on=min(day, self.today))
+            drafts.append(draft)
+        return drafts
+
+    def _arrival(self, measures: list[MeasureDraft], sas: bool, until: date) -> date:
+        """When a detainee arrived in the establishment: within the last 18 months for a
+        SAS, 3 years otherwise; not before the decision, nor after ``until``."""
+        earliest = (
+            add_months(until, -SAS_ARRIVAL_MONTHS) if sas else add_years(until, -ARRIVAL_YEARS)
+        )
+        decided = [m.decision_date for m in measures if m.decision_date is not None]
+        if decided:
+            earliest = max(earliest, min(min(decided), until))
+        return self._date_between(earliest, until, self.facts)
 
     def person(self, index: int) -> tuple[dict[str, Any], list[MeasureDraft]]:
         rnd = self.rnd
@@ -176,15 +205,21 @@ class _Generator:
         birth = self._date_between(date(1950, 1, 1), add_years(self.today, -19))
         closed = rnd.random() < 0.12
         regime = Regime.MILIEU_FERME if rnd.random() < 0.29 else Regime.MILIEU_OUVERT
-        measures = self._measures(regime, current=not closed)
+        generated = self._measures(regime, current=not closed)
+        measures = self._cancelled(generated)
         ended = max((rules.measure_end(m) or self.today for m in measures), default=self.today)
         postal, city = rnd.choice(CITIES)
         file_number = f"{2015 + index % 12}-{index + 1:06d}"
         establishment_id = None
         if regime is Regime.MILIEU_FERME:
-            key = rules.key_dates(measures)
-            eligible = rules.is_sas_eligible(regime, key.sentence_end, self.today)
-            if eligible and self.sas_ids and rnd.random() < 0.25:
+            # (the draw is made as before cancellations existed, to keep the seed's people)
+            drawn = rules.is_sas_eligible(
+                regime, rules.key_dates(generated).sentence_end, self.today
+            )
+            eligible = rules.is_sas_eligible(
+                regime, rules.key_dates(measures).sentence_end, self.today
+            )
+            if drawn and self.sas_ids and rnd.random() < 0.25 and eligible:
                 establishment_id = rnd.choice(self.sas_ids)
             else:
                 establishment_id = rnd.choice(self.establishments)
@@ -211,6 +246,7 @@ class _Generator:
             "establishment_id": establishment_id,
             "referent_id": rnd.choice(self.agents) if self.agents else None,
             "antenne_id": rnd.choice(self.antennes) if self.antennes else None,
+            "establishment_since": None,
             "closed_on": min(ended + timedelta(days=rnd.randint(0, 60)), self.today)
             if closed
             else None,
@@ -220,6 +256,12 @@ class _Generator:
             "given_sort_key": given_names_sort_key(surname, given),
             "search_text": search_document(surname, usage, given, file_number),
         }
+        if establishment_id is not None:
+            closed_on = row["closed_on"]
+            until = closed_on if isinstance(closed_on, date) else self.today
+            row["establishment_since"] = self._arrival(
+                measures, establishment_id in self.sas_ids, until
+            )
         key = rules.key_dates(measures)
         row["main_measure_type"] = key.main_measure_type.value if key.main_measure_type else None
         row["main_measure_end"] = key.end_date
@@ -396,6 +438,7 @@ def _build_batch(context: _Context, indexes: range) -> Batch:
                     "probation_start": draft.probation_start,
                     "probation_end": draft.probation_end,
                     "sentence_end": draft.sentence_end,
+                    "cancelled_on": draft.cancelled_on,
                     "jap_name": draft.jap_name,
                     "notes": "",
                 }

@@ -513,6 +513,7 @@ def _every_alert(
             probation_start=final,
             probation_end=add_months(final, 12),
             sentence_end=None,
+            cancelled_on=None,
         )
     )
     connection.execute(
@@ -524,6 +525,7 @@ def _every_alert(
             sentence_end=None,
             regime=Regime.MILIEU_OUVERT,
             establishment_id=None,
+            establishment_since=None,
         )
     )
     # A measure that ends within 30 days: a probation period (never a prison sentence's).
@@ -536,6 +538,7 @@ def _every_alert(
             probation_start=add_months(ends, -24),
             probation_end=ends,
             sentence_end=None,
+            cancelled_on=None,
         )
     )
     connection.execute(
@@ -547,6 +550,7 @@ def _every_alert(
             sentence_end=None,
             regime=Regime.MILIEU_OUVERT,
             establishment_id=None,
+            establishment_since=None,
         )
     )
     # A detainee who became SAS-eligible 5 days ago (a reliquat just under two years).
@@ -564,6 +568,7 @@ def _every_alert(
             sentence_end=sentence_end,
             probation_start=None,
             probation_end=None,
+            cancelled_on=None,
         )
     )
     connection.execute(
@@ -572,6 +577,7 @@ def _every_alert(
         .values(
             regime=Regime.MILIEU_FERME,
             establishment_id=establishment,
+            establishment_since=today - timedelta(days=400),
             main_measure_type=MeasureType.EMPRISONNEMENT,
             main_measure_end=sentence_end,
             sentence_end=sentence_end,

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 #: The newest revision in ``migrations/versions``. Knowing it without reading the
 #: scripts lets a start on an up-to-date database skip importing alembic (about
 #: 150 ms); ``tests/integration/test_migrations.py`` checks it against alembic.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 #: The key of the PostgreSQL advisory lock held while upgrading (any constant will do).
 MIGRATION_LOCK_KEY = 0x5350_4950  # "SPIP"
 

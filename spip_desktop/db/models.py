@@ -185,6 +185,8 @@ class PersonRow(Versioned, Base):
     ecrou_number: Mapped[str] = mapped_column(_text("ecrou_number"), nullable=False, default="")
     regime: Mapped[Regime] = mapped_column(EnumText(Regime, 10), nullable=False)
     establishment_id: Mapped[int | None] = mapped_column(ForeignKey("establishment.id"), index=True)
+    #: Arrival in the current establishment (SAS placements of the monthly summary).
+    establishment_since: Mapped[date | None] = mapped_column(Date, index=True)
     referent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
     antenne_id: Mapped[int | None] = mapped_column(ForeignKey("antenne.id"), index=True)
     closed_on: Mapped[date | None] = mapped_column(Date)
@@ -229,10 +231,12 @@ class MeasureRow(Versioned, Base):
     court: Mapped[str] = mapped_column(_text("court"), nullable=False, default="")
     decision_date: Mapped[date | None] = mapped_column(Date)
     final_date: Mapped[date | None] = mapped_column(Date)
-    referral_date: Mapped[date | None] = mapped_column(Date)
+    referral_date: Mapped[date | None] = mapped_column(Date, index=True)
     probation_start: Mapped[date | None] = mapped_column(Date)
     probation_end: Mapped[date | None] = mapped_column(Date)
     sentence_end: Mapped[date | None] = mapped_column(Date)
+    #: A cancelled measure (quashed on appeal, entered by mistake...) counts nowhere.
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
     jap_name: Mapped[str] = mapped_column(_text("jap_name"), nullable=False, default="")
     notes: Mapped[str] = mapped_column(_text("notes"), nullable=False, default="")
 
@@ -438,7 +442,7 @@ class EnrolmentRow(Versioned, Base):
         _stage_text("reason"), nullable=False, default=""
     )
     end_kind: Mapped[EndKind | None] = mapped_column(EnumText(EndKind, 20))
-    end_day: Mapped[date | None] = mapped_column(Date)
+    end_day: Mapped[date | None] = mapped_column(Date, index=True)
     end_reason: Mapped[str] = mapped_column(_stage_text("reason"), nullable=False, default="")
 
     __table_args__ = (UniqueConstraint("stage_id", "person_id"),)
@@ -661,7 +665,12 @@ class RightsStepUpdateRow(Base):
     author: Mapped[str] = mapped_column(String(200), nullable=False)
     actor: Mapped[Actor] = mapped_column(EnumText(Actor, 10), nullable=False)
 
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        # A step's history in order; the statuses reached in a period (monthly summary).
+        Index("ix_rights_step_update_step_at", "step_id", "at"),
+        Index("ix_rights_step_update_status_at", "status", "at"),
+        {"sqlite_autoincrement": True},
+    )
 
 
 # -- journal ([4/6]) -------------------------------------------------------------------------
@@ -690,6 +699,41 @@ class JournalEntryRow(Versioned, Base):
         # Appointments of a day (to-do list), for everyone or for one agent.
         Index("ix_journal_entry_day_kind", "day", "kind"),
         Index("ix_journal_entry_agent_day", "agent_id", "day"),
+    )
+
+
+# -- the register of monthly summaries ([5/6]) ---------------------------------------------
+
+
+class SummaryExportRow(Base):
+    """One monthly summary sent (exported): the register, never changed (trigger).
+
+    ``figures`` is the JSON of the figures as exported, ``previous_figures`` those of the
+    month before as they were then; ``document`` holds everything else needed to produce
+    the file again. ``sha256`` and ``size_bytes`` identify the file written. Rows may be
+    deleted (retention), not updated.
+    """
+
+    __tablename__ = "summary_export"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), nullable=False)
+    scope_key: Mapped[str] = mapped_column(String(40), nullable=False)
+    scope_label: Mapped[str] = mapped_column(String(200), nullable=False)
+    format: Mapped[str] = mapped_column(String(10), nullable=False)
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    generated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    author_login: Mapped[str] = mapped_column(String(100), nullable=False)
+    author: Mapped[str] = mapped_column(String(200), nullable=False)
+    figures: Mapped[str] = mapped_column(Text, nullable=False)
+    previous_figures: Mapped[str] = mapped_column(Text, nullable=False)
+    document: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (
+        Index("ix_summary_export_month_scope", "month", "scope_key"),
+        {"sqlite_autoincrement": True},
     )
 
 

@@ -86,6 +86,8 @@ class PersonDraft:
     establishment_id: int | None = None
     referent_id: int | None = None
     antenne_id: int | None = None
+    #: When the person arrived in ``establishment_id`` (milieu fermé only).
+    establishment_since: date | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,13 @@ class MeasureDraft:
     jap_name: str = ""
     notes: str = ""
     obligations: tuple[ObligationDraft, ...] = ()
+    #: A cancelled measure is kept for the record but counts nowhere (key dates, list,
+    #: monthly summary).
+    cancelled_on: date | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_on is not None
 
 
 @dataclass(frozen=True)

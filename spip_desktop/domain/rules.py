@@ -19,15 +19,21 @@ def measure_end(measure: MeasureDraft) -> date | None:
     return measure.sentence_end or measure.probation_end
 
 
+def counted(measures: Iterable[MeasureDraft]) -> list[MeasureDraft]:
+    """The measures that count: every one but the cancelled ones."""
+    return [m for m in measures if not m.cancelled]
+
+
 def main_measure(measures: Iterable[MeasureDraft]) -> MeasureDraft | None:
     """The measure that governs the follow-up: the one ending last.
 
     A measure with no end date yet (sentence being set) counts as ending last;
-    among equals the most recently referred to the SPIP wins.
+    among equals the most recently referred to the SPIP wins. A cancelled measure
+    is never the main one.
     """
     best: MeasureDraft | None = None
     best_key: tuple[date, date] | None = None
-    for measure in measures:
+    for measure in counted(measures):
         key = (measure_end(measure) or date.max, measure.referral_date or date.min)
         if best_key is None or key > best_key:
             best, best_key = measure, key
@@ -35,8 +41,9 @@ def main_measure(measures: Iterable[MeasureDraft]) -> MeasureDraft | None:
 
 
 def key_dates(measures: Iterable[MeasureDraft]) -> KeyDates:
-    """The dates shown in a file header, taken from the main measure."""
-    measures = list(measures)
+    """The dates shown in a file header, taken from the main measure (cancelled measures
+    are left out: the end of sentence is the latest of the others')."""
+    measures = counted(measures)
     main = main_measure(measures)
     if main is None:
         return KeyDates()

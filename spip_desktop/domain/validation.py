@@ -143,6 +143,7 @@ def validate_person(draft: PersonDraft, today: date) -> ValidationResult:
             "establishment_id",
             "En milieu fermé, indiquez l'établissement pénitentiaire.",
         )
+    _check_establishment_since(result, draft, today)
     if draft.email and not _EMAIL_RE.match(draft.email.strip()):
         result.error("email", "L'adresse électronique n'est pas valide (exemple : nom@domaine.fr).")
     if draft.phone and not _PHONE_RE.match(draft.phone.strip()):
@@ -154,6 +155,33 @@ def validate_person(draft: PersonDraft, today: date) -> ValidationResult:
         result.error("postal_code", "Le code postal compte 5 chiffres.")
     _check_lengths(result, {name: getattr(draft, name) for name in PERSON_TEXT_FIELDS})
     return result
+
+
+def _check_establishment_since(result: ValidationResult, draft: PersonDraft, today: date) -> None:
+    """The arrival in the establishment: a detainee's, in the past, after the birth."""
+    since = draft.establishment_since
+    if since is None:
+        return
+    if draft.regime is not Regime.MILIEU_FERME:
+        result.error(
+            "establishment_since",
+            "En milieu ouvert, il n'y a pas de date d'arrivée dans un établissement : effacez-la.",
+        )
+    elif draft.establishment_id is None:
+        result.error(
+            "establishment_since",
+            "Choisissez l'établissement avant d'indiquer la date d'arrivée, ou effacez-la.",
+        )
+    elif since > today:
+        result.error(
+            "establishment_since",
+            "La date d'arrivée dans l'établissement ne peut pas être dans le futur.",
+        )
+    elif draft.birth_date is not None and since < draft.birth_date:
+        result.error(
+            "establishment_since",
+            "La date d'arrivée dans l'établissement ne peut pas précéder la date de naissance.",
+        )
 
 
 def validate_measure(draft: MeasureDraft, today: date) -> ValidationResult:
@@ -190,6 +218,14 @@ def validate_measure(draft: MeasureDraft, today: date) -> ValidationResult:
             "sentence_end",
             "La fin de peine ne peut pas précéder le début de la mesure.",
         )
+    if draft.cancelled_on is not None:
+        if draft.cancelled_on > today:
+            result.error("cancelled_on", "La date d'annulation ne peut pas être dans le futur.")
+        elif draft.decision_date is not None and draft.cancelled_on < draft.decision_date:
+            result.error(
+                "cancelled_on",
+                "Une mesure ne peut pas être annulée avant la décision qui l'a prononcée.",
+            )
     _check_lengths(
         result,
         {"court": draft.court, "jap_name": draft.jap_name, "notes": draft.notes},

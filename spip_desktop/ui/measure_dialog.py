@@ -45,7 +45,10 @@ DATE_FIELDS = (
     ("probation_start", "Début du délai d'épreuve"),
     ("probation_end", "Fin du délai d'épreuve"),
     ("sentence_end", "Fin de peine"),
+    ("cancelled_on", "Annulée le"),
 )
+#: What the date of cancellation means, shown on its field.
+CANCELLED_TOOLTIP = "Une mesure annulée n'est comptée dans aucun indicateur."
 
 
 class MeasureDialog(QDialog):
@@ -95,9 +98,14 @@ class MeasureDialog(QDialog):
         date_form = QFormLayout(dates)
         for name, label in DATE_FIELDS:
             field = DateField()
+            field.line_edit.setAccessibleName(label.rstrip(" *"))
             self.dates[name] = field
             box, self.errors[name] = field_with_error(field)
-            date_form.addRow(label, box)
+            caption = QLabel(label)
+            if name == "cancelled_on":
+                for widget in (caption, field, field.line_edit):
+                    widget.setToolTip(CANCELLED_TOOLTIP)
+            date_form.addRow(caption, box)
             field.changed.connect(self._validate)
         form.addRow("Observations", self.notes_edit)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import fields
+from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -32,6 +33,10 @@ from .widgets import (
 )
 
 TEXT_FIELDS = PERSON_TEXT_FIELDS
+SINCE_TOOLTIP = (
+    "Date d'arrivée dans l'établissement actuel ; la synthèse mensuelle en tire "
+    "les placements en SAS."
+)
 
 
 class PersonForm(QWidget):
@@ -88,9 +93,21 @@ class PersonForm(QWidget):
         self.regime_combo.currentIndexChanged.connect(self._on_regime_changed)
         follow_form.addRow("Milieu *", self.regime_combo)
         self.establishment_combo = QComboBox()
-        self.establishment_combo.currentIndexChanged.connect(self._on_field_changed)
+        self.establishment_combo.currentIndexChanged.connect(self._on_establishment_changed)
         box, self.errors["establishment_id"] = field_with_error(self.establishment_combo)
         follow_form.addRow("Établissement", box)
+        self.establishment_since_field = DateField()
+        self.establishment_since_field.setToolTip(SINCE_TOOLTIP)
+        self.establishment_since_field.line_edit.setToolTip(SINCE_TOOLTIP)
+        self.establishment_since_field.line_edit.setAccessibleName("Dans l'établissement depuis le")
+        self.establishment_since_field.changed.connect(self._on_field_changed)
+        self.establishment_since_field.line_edit.editingFinished.connect(
+            lambda: self._touch("establishment_since")
+        )
+        box, self.errors["establishment_since"] = field_with_error(self.establishment_since_field)
+        follow_form.addRow("Dans l'établissement depuis le", box)
+        # The arrival date loaded with the file, and in which establishment.
+        self._loaded_stay: tuple[int | None, date | None] = (None, None)
         self.antenne_combo = QComboBox()
         self.antenne_combo.currentIndexChanged.connect(self._on_field_changed)
         follow_form.addRow("Antenne", self.antenne_combo)
@@ -129,6 +146,7 @@ class PersonForm(QWidget):
             self.edits["ecrou_number"],
             self.regime_combo,
             self.establishment_combo,
+            self.establishment_since_field.line_edit,
             self.antenne_combo,
             self.referent_combo,
         ]
@@ -190,8 +208,9 @@ class PersonForm(QWidget):
         """Identity shown but not editable (the role may read it only)."""
         for edit in self.edits.values():
             edit.setReadOnly(read_only)
-        self.birth_date_field.line_edit.setReadOnly(read_only)
-        self.birth_date_field.calendar_button.setEnabled(not read_only)
+        for field in (self.birth_date_field, self.establishment_since_field):
+            field.line_edit.setReadOnly(read_only)
+            field.calendar_button.setEnabled(not read_only)
         for combo in (
             self.sex_combo,
             self.regime_combo,
@@ -210,8 +229,10 @@ class PersonForm(QWidget):
             self.birth_date_field.set_value(draft.birth_date)
             select_data(self.regime_combo, draft.regime)
             select_data(self.establishment_combo, draft.establishment_id)
+            self.establishment_since_field.set_value(draft.establishment_since)
             select_data(self.antenne_combo, draft.antenne_id)
             select_data(self.referent_combo, draft.referent_id)
+            self._loaded_stay = (draft.establishment_id, draft.establishment_since)
         finally:
             self.blockSignals(False)
         self._show_errors.clear()
@@ -223,24 +244,35 @@ class PersonForm(QWidget):
         values = {name: self.edits[name].text() for name in TEXT_FIELDS} if self.edits else {}
         known = {f.name for f in fields(PersonDraft)}
         regime = enum_data(self.regime_combo, Regime) or Regime.MILIEU_OUVERT
+        detained = regime is Regime.MILIEU_FERME
         return PersonDraft(
             **{k: v for k, v in values.items() if k in known},
             sex=enum_data(self.sex_combo, Sex),
             birth_date=self.birth_date_field.safe_value(),
             regime=regime,
-            establishment_id=(
-                self.establishment_combo.currentData() if regime is Regime.MILIEU_FERME else None
-            ),
+            establishment_id=self.establishment_combo.currentData() if detained else None,
+            establishment_since=(self.establishment_since_field.safe_value() if detained else None),
             antenne_id=self.antenne_combo.currentData(),
             referent_id=self.referent_combo.currentData(),
         )
 
+    def date_errors(self) -> dict[str, str]:
+        """The dates typed that cannot be read, by field (the arrival date only counts in
+        milieu fermé, where it is enabled)."""
+        checked = {"birth_date": self.birth_date_field}
+        if enum_data(self.regime_combo, Regime) is Regime.MILIEU_FERME:
+            checked["establishment_since"] = self.establishment_since_field
+        errors = {}
+        for name, field in checked.items():
+            try:
+                field.value()
+            except DateParseError as error:
+                errors[name] = str(error)
+        return errors
+
     def date_error(self) -> str | None:
-        try:
-            self.birth_date_field.value()
-        except DateParseError as error:
-            return str(error)
-        return None
+        """The first unreadable date, if any."""
+        return next(iter(self.date_errors().values()), None)
 
     # -- errors ----------------------------------------------------------------------
     def show_all_errors(self) -> None:
@@ -252,31 +284,27 @@ class PersonForm(QWidget):
 
     def show_result(self, result: ValidationResult) -> None:
         """Show each field's error (once touched or after a save attempt) and the warnings."""
-        date_error = self.date_error()
-        if date_error:
-            result.errors["birth_date"] = date_error
+        result.errors.update(self.date_errors())
         for name, label in self.errors.items():
             message = result.errors.get(name) if name in self._show_errors else None
             label.show_message(message)
-            widget: QWidget = (
-                self.birth_date_field
-                if name == "birth_date"
-                else self.establishment_combo
-                if name == "establishment_id"
-                else self.edits[name]
-            )
-            set_invalid(widget, bool(message))
+            set_invalid(self._widget(name), bool(message))
         self.warning_label.setText("\n".join(result.warnings))
         self.warning_label.setVisible(bool(result.warnings))
 
+    def _widget(self, name: str) -> QWidget:
+        """The widget that edits the field ``name``."""
+        named: dict[str, QWidget] = {
+            "birth_date": self.birth_date_field,
+            "establishment_id": self.establishment_combo,
+            "establishment_since": self.establishment_since_field,
+        }
+        return named.get(name) or self.edits[name]
+
     def first_error_widget(self, result: ValidationResult) -> QWidget | None:
-        for name in TEXT_FIELDS:
+        for name in (*TEXT_FIELDS, "birth_date", "establishment_id", "establishment_since"):
             if name in result.errors:
-                return self.edits[name]
-        if "birth_date" in result.errors:
-            return self.birth_date_field
-        if "establishment_id" in result.errors:
-            return self.establishment_combo
+                return self._widget(name)
         return None
 
     # -- slots -----------------------------------------------------------------------
@@ -284,10 +312,24 @@ class PersonForm(QWidget):
         if not self.signalsBlocked():
             self.changed.emit()
 
+    def _on_establishment_changed(self, *_args: object) -> None:
+        """Another establishment: the arrival date loaded was the previous one's, and is
+        cleared (it comes back if the officer picks the file's establishment again)."""
+        if not self.signalsBlocked():
+            loaded_id, loaded_since = self._loaded_stay
+            field = self.establishment_since_field
+            typed = field.safe_value()
+            if self.establishment_combo.currentData() == loaded_id:
+                if not field.text().strip():
+                    field.set_value(loaded_since)
+            elif loaded_since is not None and typed == loaded_since:
+                field.set_value(None)
+        self._on_field_changed()
+
     def _on_regime_changed(self, *_args: object) -> None:
         # The choice stays in the widget if the officer switches back and forth,
         # but only a detainee's file records an establishment.
-        self.establishment_combo.setEnabled(
-            enum_data(self.regime_combo, Regime) is Regime.MILIEU_FERME
-        )
+        detained = enum_data(self.regime_combo, Regime) is Regime.MILIEU_FERME
+        self.establishment_combo.setEnabled(detained)
+        self.establishment_since_field.setEnabled(detained)
         self._on_field_changed()

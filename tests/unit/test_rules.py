@@ -81,3 +81,37 @@ def test_key_dates_come_from_the_main_measure_and_the_latest_sentence_end() -> N
     assert key.sentence_end == date(2027, 1, 1)
     assert key.end_date == date(2027, 1, 1)
     assert key_dates([]).main_measure_type is None
+
+
+def test_a_cancelled_measure_is_never_the_main_one_nor_in_the_key_dates() -> None:
+    kept = MeasureDraft(
+        MeasureType.SURSIS_PROBATOIRE,
+        decision_date=date(2024, 1, 5),
+        referral_date=date(2024, 2, 1),
+        probation_end=date(2026, 2, 1),
+    )
+    cancelled = MeasureDraft(
+        MeasureType.EMPRISONNEMENT,
+        decision_date=date(2025, 1, 2),
+        referral_date=date(2025, 1, 10),
+        sentence_end=date(2029, 1, 1),
+        cancelled_on=date(2025, 2, 1),
+    )
+    assert cancelled.cancelled and not kept.cancelled
+    assert main_measure([cancelled, kept]) is kept
+    key = key_dates([cancelled, kept])
+    assert key.main_measure_type is MeasureType.SURSIS_PROBATOIRE
+    assert key.referral_date == date(2024, 2, 1)
+    assert key.sentence_end is None  # the cancelled sentence's end is no one's
+    assert key.end_date == date(2026, 2, 1)
+    # Without it the cancelled measure would win: it ends last.
+    uncancelled = MeasureDraft(**{**vars(cancelled), "cancelled_on": None})
+    assert main_measure([uncancelled, kept]) is uncancelled
+
+
+def test_a_file_whose_measures_are_all_cancelled_has_no_key_dates() -> None:
+    cancelled = MeasureDraft(
+        MeasureType.TIG, decision_date=date(2025, 1, 2), cancelled_on=date(2025, 2, 1)
+    )
+    assert main_measure([cancelled]) is None
+    assert key_dates([cancelled]) == key_dates([])

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from spip_desktop.domain.enums import MeasureType, ObligationType, Regime
-from spip_desktop.domain.model import MeasureDraft, ObligationDraft
+from spip_desktop.domain.model import MeasureDraft, ObligationDraft, PersonDraft
 from spip_desktop.domain.validation import validate_measure, validate_person
 from tests.conftest import person_draft
 
@@ -110,6 +110,66 @@ def test_a_coherent_measure_is_valid() -> None:
 def test_incoherent_measures_are_refused(changes: dict, field: str, sentence: str) -> None:
     result = validate_measure(measure(**changes), TODAY)
     assert sentence in result.errors[field]
+
+
+def test_a_measure_cancelled_between_its_decision_and_today_is_valid() -> None:
+    assert validate_measure(measure(cancelled_on=date(2025, 6, 1)), TODAY).ok
+    assert validate_measure(measure(cancelled_on=TODAY), TODAY).ok
+    undecided = validate_measure(measure(decision_date=None, cancelled_on=TODAY), TODAY)
+    assert "cancelled_on" not in undecided.errors  # (the decision's own error is enough)
+
+
+@pytest.mark.parametrize(
+    ("cancelled_on", "sentence"),
+    [
+        (date(2026, 3, 13), "La date d'annulation ne peut pas être dans le futur."),
+        (
+            date(2025, 5, 31),
+            "Une mesure ne peut pas être annulée avant la décision qui l'a prononcée.",
+        ),
+    ],
+)
+def test_an_impossible_cancellation_date_is_refused(cancelled_on: date, sentence: str) -> None:
+    result = validate_measure(measure(cancelled_on=cancelled_on), TODAY)
+    assert result.errors == {"cancelled_on": sentence}
+
+
+def detainee(**changes: object) -> PersonDraft:
+    return person_draft(regime=Regime.MILIEU_FERME, establishment_id=3, **changes)
+
+
+def test_an_arrival_in_the_establishment_between_birth_and_today_is_valid() -> None:
+    assert validate_person(detainee(establishment_since=date(2025, 11, 3)), TODAY).ok
+    assert validate_person(detainee(establishment_since=TODAY), TODAY).ok
+    assert validate_person(detainee(establishment_since=date(1980, 5, 17)), TODAY).ok
+    assert validate_person(detainee(establishment_since=None), TODAY).ok
+
+
+@pytest.mark.parametrize(
+    ("draft", "sentence"),
+    [
+        (
+            detainee(establishment_since=date(2026, 3, 13)),
+            "La date d'arrivée dans l'établissement ne peut pas être dans le futur.",
+        ),
+        (
+            detainee(establishment_since=date(1980, 5, 16)),
+            "La date d'arrivée dans l'établissement ne peut pas précéder la date de naissance.",
+        ),
+        (
+            person_draft(regime=Regime.MILIEU_FERME, establishment_since=date(2025, 1, 1)),
+            "Choisissez l'établissement avant d'indiquer la date d'arrivée, ou effacez-la.",
+        ),
+        (
+            person_draft(establishment_id=3, establishment_since=date(2025, 1, 1)),
+            "En milieu ouvert, il n'y a pas de date d'arrivée dans un établissement : effacez-la.",
+        ),
+    ],
+    ids=["future", "before-birth", "no-establishment", "milieu-ouvert"],
+)
+def test_an_impossible_arrival_date_is_refused(draft: PersonDraft, sentence: str) -> None:
+    result = validate_person(draft, TODAY)
+    assert result.errors["establishment_since"] == sentence
 
 
 def test_legacy_measure_types_stay_readable_but_are_not_offered() -> None:
