@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .services.partners import PartnerService
     from .services.rights import RightsService
     from .services.stages import StageService
+    from .services.summary import SummaryService
     from .services.timeline import TimelineService
     from .services.todo import TodoService
 
@@ -113,6 +114,13 @@ class Services:
         from .services.todo import TodoService
 
         return TodoService(self.factory, self.today, self.session, self.now)
+
+    @cached_property
+    def summary(self) -> SummaryService:
+        """The monthly summary, its exports and register, loaded on first use."""
+        from .services.summary import SummaryService
+
+        return SummaryService(self.factory, self.today, self.session, self.now)
 
     @property
     def database_label(self) -> str:

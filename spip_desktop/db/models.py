@@ -216,6 +216,8 @@ class PersonRow(Versioned, Base):
         Index("ix_person_main_measure_end", "main_measure_end"),
         # Narrow copy of what a name search sorts on (see db.search.restrict).
         Index("ix_person_search_cover", "id", "closed_on", "sort_key"),
+        # what the monthly summary needs of a person, for each of their measures
+        Index("ix_person_summary", "id", "closed_on", "regime", "referent_id", "antenne_id"),
     )
 
 
@@ -639,8 +641,12 @@ class RightsStepRow(Versioned, Base):
         Index("ix_rights_step_person", "person_id", "closed", "follow_up_on"),
         # The domain filter (a domain is a set of kinds) and the opening-date sort.
         Index("ix_rights_step_kind", "kind", "closed", "follow_up_on"),
-        Index("ix_rights_step_opened", "closed", "opened_on"),
-        Index("ix_rights_step_opened_on", "opened_on"),
+        # the summary reads open steps and their last change from this index alone
+        Index(
+            "ix_rights_step_opened", "closed", "opened_on", "status_at", "follow_up_on", "person_id"
+        ),
+        Index("ix_rights_step_opened_on", "opened_on", "kind", "person_id"),
+        Index("ix_rights_step_status_at", "status_at", "opened_on", "follow_up_on", "person_id"),
         # A partner's or an agent's steps, in follow-up order (a partner such as the CPAM
         # carries tens of thousands).
         Index("ix_rights_step_partner", "partner_id", "closed", "follow_up_on"),
@@ -667,8 +673,11 @@ class RightsStepUpdateRow(Base):
 
     __table_args__ = (
         # A step's history in order; the statuses reached in a period (monthly summary).
-        Index("ix_rights_step_update_step_at", "step_id", "at"),
-        Index("ix_rights_step_update_status_at", "status", "at"),
+        # a step's status at a given time: its latest row by then (time, then id), read
+        # from the index alone in that order
+        Index("ix_rights_step_update_step_at", "step_id", "at", "id", "status"),
+        # the rows that closed steps in a month, without reading the table
+        Index("ix_rights_step_update_status_at", "status", "at", "previous", "step_id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -697,7 +706,7 @@ class JournalEntryRow(Versioned, Base):
     __table_args__ = (
         Index("ix_journal_entry_person_day", "person_id", "day"),
         # Appointments of a day (to-do list), for everyone or for one agent.
-        Index("ix_journal_entry_day_kind", "day", "kind"),
+        Index("ix_journal_entry_day_kind", "day", "kind", "outcome", "person_id"),
         Index("ix_journal_entry_agent_day", "agent_id", "day"),
     )
 
@@ -739,6 +748,19 @@ class SummaryExportRow(Base):
 
 # Measures ending soon (to-do list), whichever of the two end dates applies.
 Index("ix_measure_probation_end", MeasureRow.probation_end)
+# The monthly summary reads every measure's dates, person by person, from this index alone.
+Index(
+    "ix_measure_follow",
+    MeasureRow.person_id,
+    MeasureRow.measure_type,
+    MeasureRow.cancelled_on,
+    MeasureRow.referral_date,
+    MeasureRow.probation_start,
+    MeasureRow.final_date,
+    MeasureRow.decision_date,
+    MeasureRow.sentence_end,
+    MeasureRow.probation_end,
+)
 Index("ix_measure_sentence_end", MeasureRow.sentence_end)
 # Measures that ask for a stage, for the to-do list's deadlines: a *peine de stage* by the
 # date its conviction became final, or an obligation to do one.

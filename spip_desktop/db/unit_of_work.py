@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .partners import PartnerRepository
     from .rights import RightsRepository
     from .stages import StageRepository
+    from .summary import SummaryRepository
     from .timeline import TimelineRepository
     from .todo import TodoRepository
 
@@ -61,6 +62,7 @@ class UnitOfWork:
         self._journal: JournalRepository | None = None
         self._timeline: TimelineRepository | None = None
         self._todo: TodoRepository | None = None
+        self._summary: SummaryRepository | None = None
         return self
 
     def __exit__(
@@ -133,6 +135,15 @@ class UnitOfWork:
 
             self._todo = TodoRepository(self.session)
         return self._todo
+
+    @property
+    def summary(self) -> SummaryRepository:
+        """The monthly summary's queries and its register, loaded on first use."""
+        if self._summary is None:
+            from .summary import SummaryRepository
+
+            self._summary = SummaryRepository(self.session)
+        return self._summary
 
     def commit(self) -> None:
         self.session.commit()

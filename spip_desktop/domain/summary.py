@@ -148,6 +148,30 @@ def check_month(month: Month, today: date) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Period:
+    """The days a summary counts: the month, or for the current month its days up to today."""
+
+    month: Month
+    first: date
+    #: The month's last day, or today in the current month: the day stocks are taken on.
+    last: date
+
+    @classmethod
+    def of(cls, month: Month, today: date) -> Period:
+        return cls(month, month.first_day, min(month.last_day, today))
+
+    @property
+    def start(self) -> datetime:
+        """The first instant counted (times are stored as local wall-clock time)."""
+        return datetime.combine(self.first, datetime.min.time())
+
+    @property
+    def end(self) -> datetime:
+        """The first instant no longer counted."""
+        return datetime.combine(self.last + timedelta(days=1), datetime.min.time())
+
+
 def is_partial(month: Month, today: date) -> bool:
     """The current month: its figures run to today and will still change."""
     return month.contains(today) and today < month.last_day
@@ -358,7 +382,7 @@ _BY_CODE: dict[str, Indicator] = {i.value: i for i in Indicator}
 GENERAL_RULES: tuple[str, ...] = (
     "Le mois M va de son premier à son dernier jour inclus ; les dates s'entendent en jours "
     "calendaires et les heures en heure locale. Pour le mois en cours, les chiffres vont "
-    "jusqu'au jour de l'édition.",
+    "jusqu'au jour de l'édition, qui tient lieu de dernier jour.",
     "Début d'une mesure : la date de saisine du SPIP ; à défaut, le début du délai d'épreuve, "
     "puis la date où la décision est devenue définitive, puis la date de la décision. Une mesure "
     "sans aucune de ces dates n'est pas comptée.",
@@ -412,9 +436,11 @@ DEFINITIONS: dict[Indicator, str] = {
     I.STEPS_OPENED: "Démarches d'accès aux droits ouvertes dans le mois, par domaine ; les "
     "domaines santé et handicap sont comptés avec « Autres démarches ».",
     I.STEPS_CLOSED: "Démarches passées dans le mois au statut obtenu, refusé ou abandonné "
-    "(une démarche compte une fois par statut atteint).",
-    I.STEPS_OPEN: "Démarches ouvertes le dernier jour du mois ou avant dont le statut, à la fin "
-    "de ce jour, n'est pas clos (obtenu, refusé, abandonné, sans objet).",
+    "(une démarche compte une fois par statut atteint, et une fois dans le total ; une note "
+    "ajoutée à une démarche close ne la fait pas compter à nouveau).",
+    I.STEPS_OPEN: "Démarches ouvertes le dernier jour du mois ou avant dont le dernier statut "
+    "enregistré à la fin de ce jour n'est pas clos (obtenu, refusé, abandonné, sans objet) ; une "
+    "démarche saisie plus tard avec une date d'ouverture antérieure compte comme à engager.",
     I.STEPS_OVERDUE: "Parmi les démarches en cours, celles dont la date de relance (actuelle) "
     "est antérieure au dernier jour du mois.",
     I.OBTAINED_DAYS: "Pour les démarches obtenues dans le mois, médiane du nombre de jours "
@@ -447,6 +473,14 @@ TOTAL = ""
 def indicator_of(code: str) -> Indicator:
     """The indicator whose value is ``code`` (``KeyError`` when there is none)."""
     return _BY_CODE[code]
+
+
+#: Labels of the outcomes counted among the steps closed in the month.
+CLOSED_LABELS: dict[StepStatus, str] = {
+    StepStatus.OBTAINED: "Obtenues",
+    StepStatus.REFUSED: "Refusées",
+    StepStatus.ABANDONED: "Abandonnées",
+}
 
 
 def breakdown_key(kind: str, value: object = "") -> str:
@@ -504,14 +538,19 @@ def step_open_on(
     day: date, opened_on: date, history: Iterable[tuple[datetime, StepStatus]]
 ) -> bool:
     """Whether a step was open at the end of ``day``: opened by then, and the last status
-    it reached by then (its history: (when, status)) is not a closed one."""
+    it reached by then is not a closed one.
+
+    ``history`` is (when, status) in the order the rows were written; of rows with the
+    same time, the one written last counts. A step with no row by then (recorded later
+    with an earlier opening date) was still to be started: open.
+    """
     if opened_on > day:
         return False
     limit = datetime.combine(day + timedelta(days=1), datetime.min.time())
-    reached = [(at, status) for at, status in history if at < limit]
+    reached = [(at, i, status) for i, (at, status) in enumerate(history) if at < limit]
     if not reached:
         return True
-    return max(reached, key=lambda pair: pair[0])[1] not in CLOSED_STATUSES
+    return max(reached)[2] not in CLOSED_STATUSES
 
 
 def convention_active_on(
