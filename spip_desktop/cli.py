@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .domain.backup_policy import BackupInfo
@@ -20,6 +21,9 @@ from .domain.dates import format_count, format_size, plural
 from .domain.errors import SpipError
 from .logs import setup_logging
 from .settings import DEMO_SEED, Settings, resolve
+
+if TYPE_CHECKING:
+    from .domain.summary import Month
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +241,75 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="JJ/MM/AAAA",
         help="fin de la période (par défaut : jusqu'au dernier événement)",
     )
+    export = commands.add_parser(
+        "export",
+        help="exporter la synthèse mensuelle d'activité",
+        description="Exports de la direction.",
+    )
+    export_commands = export.add_subparsers(
+        dest="export_command", title="exports", metavar="EXPORT", required=True
+    )
+    monthly = export_commands.add_parser(
+        "monthly",
+        help="synthèse mensuelle d'activité (PDF, XLSX ou CSV)",
+        description=(
+            "Écrit la synthèse mensuelle d'un mois commencé, pour tout le service, une "
+            "antenne ou un CPIP référent, et l'inscrit au registre des synthèses envoyées "
+            "(valeurs et empreinte SHA-256 du fichier) et au journal d'audit."
+        ),
+    )
+    monthly.add_argument(
+        "--month", required=True, type=_month, metavar="AAAA-MM", help="le mois, ex. 2026-03"
+    )
+    monthly.add_argument(
+        "--format", required=True, choices=("pdf", "xlsx", "csv"), help="format du fichier"
+    )
+    monthly.add_argument("--out", required=True, type=Path, metavar="FICHIER", help="fichier")
+    scope = monthly.add_mutually_exclusive_group()
+    scope.add_argument("--antenne", metavar="CODE", help="code (ou nom) de l'antenne")
+    scope.add_argument(
+        "--referent", type=_positive_int, metavar="ID", help="numéro de l'agent référent"
+    )
     return parser
+
+
+def _month(text: str) -> Month:
+    from .domain.summary import Month
+
+    try:
+        return Month.parse(text)
+    except SpipError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .bootstrap import open_services
+    from .domain.summary import ExportFormat, SummaryScope
+    from .services.summary import check_writable
+
+    fmt = {f.value: f for f in ExportFormat}[args.format]
+    check_writable(args.out)
+    command = f"export monthly --month {args.month.iso} --format {args.format} --out {args.out}"
+    if args.antenne:
+        command += f" --antenne {args.antenne}"
+    if args.referent:
+        command += f" --referent {args.referent}"
+    services = open_services(settings)
+    try:
+        services.sign_in_command_line(command)
+        scope = SummaryScope.service()
+        if args.antenne:
+            scope = services.summary.scope_of_antenne_code(args.antenne)
+        elif args.referent:
+            scope = SummaryScope.referent(args.referent)
+        sent = services.summary.export(args.month, scope, fmt, args.out)
+    finally:
+        services.close()
+    print(
+        f"Synthèse de {sent.month.label} ({sent.scope.description}) écrite : {args.out} "
+        f"— empreinte SHA-256 {sent.sha256}, inscrite au registre (n° {sent.id})"
+    )
+    return EXIT_OK
 
 
 def _cmd_attestation(args: argparse.Namespace, settings: Settings) -> int:
@@ -482,6 +554,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "attestation": _cmd_attestation,
     "emargement": _cmd_emargement,
     "timeline": _cmd_timeline,
+    "export": _cmd_export,
 }
 
 
