@@ -147,7 +147,8 @@ def _measure_ends(person_ids: Sequence[int] | None = None) -> Any:
         func.max(end).label("last_end"),
         func.max(open_ended).label("open_ended"),
         func.count().label("measures"),
-    ).group_by(m.person_id)
+    ).where(m.cancelled_on.is_(None))  # a cancelled measure never ran: it sets no end
+    stmt = stmt.group_by(m.person_id)
     if person_ids is not None:
         stmt = stmt.where(m.person_id.in_(list(person_ids)))
     return stmt.subquery("ends")

@@ -621,6 +621,7 @@ class TodoRepository:
             .where(
                 mm.final_date.is_not(None),
                 mm.final_date <= final_until,
+                mm.cancelled_on.is_(None),  # a cancelled measure asks for nothing
                 _open_file(),
                 wanted,
                 or_(end.is_(None), end >= today),
@@ -781,6 +782,7 @@ class TodoRepository:
             or_(mm.sentence_end.between(first, last), mm.probation_end.between(first, last)),
             end >= first,
             end <= last,
+            mm.cancelled_on.is_(None),
             _open_file(),
             *_person_scope(scope, narrow=True),
         ]

@@ -502,3 +502,17 @@ def test_a_new_person_never_inherits_the_audit_entries_of_a_purged_one(
     audit = json.loads(text_)["audit"]
     assert [entry["action"] for entry in audit] == ["create", "export"]
     assert "Ancien" not in text_ and "2012-000099" not in text_
+
+
+def test_a_cancelled_measure_sets_no_end_of_retention(services: Services) -> None:
+    from dataclasses import replace
+
+    ran = measure(probation_end=date(2014, 6, 1))
+    never_ran = replace(
+        measure(probation_end=date(2031, 6, 1), decision=date(2013, 1, 10)),
+        cancelled_on=date(2013, 2, 1),
+    )
+    person = add_person(services, "2012-000042", ran, never_ran)
+    due = retention(services).due()
+    assert [c.person_id for c in due] == [person]
+    assert due[0].last_end == date(2014, 6, 1)

@@ -781,3 +781,19 @@ def test_refreshing_records_nothing_in_the_audit_trail(
     for _ in range(3):
         world.ask(TODAY)
     assert entries() == before
+
+
+def test_a_cancelled_measure_neither_ends_nor_asks_for_a_stage(world: World) -> None:
+    person = world.person()
+    end = date(2026, 4, 15)
+    world.measure(
+        person,
+        measure_type=MeasureType.PEINE_DE_STAGE,
+        decision_date=date(2025, 10, 1),
+        final_date=date(2025, 10, 10),
+        probation_end=end,
+        cancelled_on=date(2025, 11, 2),
+    )
+    world.sign_in_cpip()
+    assert world.lines(K.MEASURE_END, end - 10 * D) == ()
+    assert world.lines(K.STAGE_DEADLINE, date(2026, 4, 1)) == ()
