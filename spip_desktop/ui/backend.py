@@ -62,6 +62,16 @@ if TYPE_CHECKING:  # the stage types load with the stages page, after the first 
         StageType,
         StageTypeDraft,
     )
+    from ..domain.summary import (
+        DrillList,
+        ExportFormat,
+        Indicator,
+        Month,
+        SentCheck,
+        SentSummary,
+        Summary,
+        SummaryScope,
+    )
     from ..domain.timeline import Timeline, TimelineQuery
     from ..domain.todo import TodoList, TodoScope
 
@@ -181,6 +191,8 @@ class Backend(Protocol):
     @property
     def todo(self) -> TodoActions: ...
     @property
+    def summary(self) -> SummaryActions: ...
+    @property
     def database_label(self) -> str: ...
 
 
@@ -292,3 +304,25 @@ class TodoActions(Protocol):
     """The *À traiter* list (see :mod:`spip_desktop.services.todo`)."""
 
     def todo(self, scope: TodoScope) -> TodoList: ...
+
+
+class SummaryActions(Protocol):
+    """The monthly summary and its register (see :mod:`spip_desktop.services.summary`)."""
+
+    def today(self) -> date: ...
+    def scope_choices(self) -> tuple[SummaryScope, ...]: ...
+    def summary(self, month: Month, scope: SummaryScope) -> tuple[Summary, Summary]: ...
+    def drill(
+        self, month: Month, scope: SummaryScope, indicator: Indicator, key: str
+    ) -> DrillList: ...
+    def export(
+        self,
+        month: Month,
+        scope: SummaryScope,
+        fmt: ExportFormat,
+        out: Path,
+        progress: Callable[[int], bool] | None = None,
+    ) -> SentSummary: ...
+    def register(self) -> tuple[SentSummary, ...]: ...
+    def check(self, sent_id: int) -> SentCheck: ...
+    def reproduce(self, sent_id: int, out: Path) -> SentSummary: ...

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from .rights_page import RightsPage
     from .sign_in import FirstAdminPage, SignInPage
     from .stages_page import StagesPage
+    from .summary_page import SummaryPage
     from .todo_page import TodoPage
 
 APP_TITLE = "SPIP Desktop"
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
     SECTION_STAGES = "stages"
     SECTION_RIGHTS = "rights"
     SECTION_PARTNERS = "partners"
+    SECTION_SUMMARY = "summary"
     SECTION_REFERENCE = "reference"
     SECTION_ACCOUNTS = "accounts"
     SECTION_AUDIT = "audit"
@@ -102,6 +104,10 @@ class MainWindow(QMainWindow):
         self.todo_page: TodoPage | None = None
         self.rights_page: RightsPage | None = None
         self.partners_page: PartnersPage | None = None
+        self.summary_page: SummaryPage | None = None
+        self.summary_holder: QWidget | None = None
+        #: (stage, session) whose attendance column to show once the stage has loaded.
+        self._pending_session: tuple[int, int] | None = None
         self.setWindowTitle(APP_TITLE + (" — base de démonstration" if demo else ""))
         self.resize(1380, 860)
         self.setMinimumSize(1000, 640)
@@ -301,6 +307,7 @@ class MainWindow(QMainWindow):
             self._add_section(self.SECTION_PERSONS, "Personnes suivies", self.file_tabs)
         self._add_stages_section(user)
         self._add_rights_sections(user)
+        self._add_summary_section(user)
         self.reference_page = ReferencePage(
             backend.reference,
             self.prompter,
@@ -351,7 +358,7 @@ class MainWindow(QMainWindow):
         self._add_section(self.SECTION_TODO, "À traiter", page)
 
     def _on_todo_open_person(self, person_id: int, tab: str, ref_id: int) -> None:
-        self.open_file(person_id, FileTab(tab), ref_id or None)
+        self.open_file(person_id, FileTab(tab) if tab else None, ref_id or None)
 
     def _add_rights_sections(self, user: User) -> None:
         """Access to rights (service-wide view of steps) and the partner directory."""
@@ -398,6 +405,35 @@ class MainWindow(QMainWindow):
                 self.SECTION_PARTNERS, "Partenaires et conventions", self.partners_page
             )
 
+    def _add_summary_section(self, user: User) -> None:
+        """*Synthèse mensuelle*, for the direction. Opened once a month, not every day: the
+        page is imported and built the first time the section is shown (not at sign-in),
+        and computes nothing before that."""
+        if not user.may(Permission.SUMMARY, any_person=True):
+            return
+        holder = QWidget(self.stack)
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.summary_holder = holder
+        self._add_section(self.SECTION_SUMMARY, "Synthèse mensuelle", holder)
+
+    def _build_summary_page(self) -> None:
+        from .summary_page import SummaryPage
+
+        assert self.backend is not None and self.summary_holder is not None
+        page = SummaryPage(self.backend.summary, self.runner, self.prompter, self.summary_holder)
+        page.open_person_requested.connect(self._on_todo_open_person)
+        page.open_stage_requested.connect(self._on_summary_open_stage)
+        page.open_partner_requested.connect(self.show_partner)
+        self.summary_page = page
+        layout = self.summary_holder.layout()
+        assert layout is not None
+        layout.addWidget(page)
+        page.show()
+
+    def _on_summary_open_stage(self, stage_id: int, session_id: int) -> None:
+        self.show_stage(stage_id, session_id or None)
+
     def show_partner(self, partner_id: int) -> None:
         if self.partners_page is None:
             return
@@ -425,6 +461,7 @@ class MainWindow(QMainWindow):
             parent=self.stack,  # never a window of its own, even while being built
         )
         self.stages_page.open_person_requested.connect(self.open_file)
+        self.stages_page.grid.model.modelReset.connect(self._focus_pending_session)
         self._add_section(self.SECTION_STAGES, "Stages et programmes", self.stages_page)
 
     def preview_pdf(self, pdf: bytes, title: str, file_name: str) -> None:
@@ -433,11 +470,28 @@ class MainWindow(QMainWindow):
 
         PdfPreviewDialog.show_pdf(pdf, title, file_name, self.prompter, self)
 
-    def show_stage(self, stage_id: int) -> None:
+    def show_stage(self, stage_id: int, session_id: int | None = None) -> None:
+        """Show a stage; with ``session_id``, its attendance grid on that session's column
+        (at once if the stage is shown, else when its detail has loaded)."""
         if self.stages_page is None:
             return
         self.show_section(self.SECTION_STAGES)
+        self._pending_session = None if session_id is None else (stage_id, session_id)
         self.stages_page.select_stage(stage_id)
+        self._focus_pending_session()
+
+    def _focus_pending_session(self) -> None:
+        page = self.stages_page
+        if page is None or self._pending_session is None:
+            return
+        stage_id, session_id = self._pending_session
+        if page.detail is None or page.detail.stage.id != stage_id:
+            return  # not loaded yet: the grid's reset comes back here
+        self._pending_session = None
+        column = page.grid.model.column_of(session_id)
+        if column >= 0:
+            page.detail_tabs.setCurrentIndex(0)  # Présences
+            page.grid.set_current_cell(0, column)
 
     def change_password(self, required: bool) -> None:
         """One's own password; when an administrator reset it, nothing else until it is done."""
@@ -571,6 +625,8 @@ class MainWindow(QMainWindow):
         self.todo_page = None
         self.rights_page = None
         self.partners_page = None
+        self.summary_page = None
+        self.summary_holder = None
 
     def _on_settings_loaded(self, settings: ServiceSettings) -> None:
         self.service_settings = settings
@@ -688,6 +744,8 @@ class MainWindow(QMainWindow):
         if row >= 0:
             self.stack.setCurrentIndex(row)
             shown = self.stack.widget(row)
+            if shown is not None and shown is self.summary_holder and self.summary_page is None:
+                self._build_summary_page()
             for page in (self.todo_page, self.rights_page):
                 if page is not None and page is shown:
                     page.refresh()  # computed from the data: others' changes show
