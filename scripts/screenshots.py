@@ -133,13 +133,14 @@ def main() -> int:
         shot(window, name)
     window.sign_out()
     followup_screens(window, services, prompter, shot, args.out)
+    summary_screens(window, services, shot, args.out)
     services.close()
     app.quit()
     return 0
 
 
-def pdf_page(pdf: bytes, name: str, out: Path) -> None:
-    """Page 1 of ``pdf`` as ``out/name.png`` (pdftoppm, 80 dpi)."""
+def pdf_page(pdf: bytes, name: str, out: Path, page: int = 1) -> None:
+    """Page ``page`` of ``pdf`` as ``out/name.png`` (pdftoppm, 80 dpi)."""
     import subprocess
 
     source = out / f"{name}.pdf"
@@ -152,9 +153,9 @@ def pdf_page(pdf: bytes, name: str, out: Path) -> None:
             "-png",
             "-singlefile",
             "-f",
-            "1",
+            str(page),
             "-l",
-            "1",
+            str(page),
             str(source),
             str(out / name),
         ],
@@ -224,6 +225,62 @@ def followup_screens(window, services, prompter, shot, out: Path) -> None:  # ty
     shot(window, "32-partenaires")
     partners_page.show_conventions_expiring()
     shot(window, "33-conventions")
+    window.sign_out()
+
+
+def summary_screens(window, services, shot, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """[5/6]: the monthly summary, a drill-down, the PDF export and the register."""
+    import io
+
+    from pypdf import PdfReader
+
+    from spip_desktop.domain.summary import ExportFormat, Indicator, Section
+
+    window.enter(services.accounts.login("dpip.demo", "Dpip-Demo-2026!"))
+    window.show_section(window.SECTION_SUMMARY)
+    page = window.summary_page
+    month, scope = page.selected_month(), page.selected_scope()
+    shot(window, "34-synthese-mensuelle")
+    bar = page.scroll_area.verticalScrollBar()
+    bar.setValue(page.cards[Section.STAGES].y())
+    shot(window, "35-synthese-stages")
+    bar.setValue(0)
+    persons = page.cards[Section.PERSONS].model
+    lines = [persons.line_at(row) for row in range(persons.rowCount())]
+    line = next(x for x in lines if x is not None and x.indicator is Indicator.SAS_ELIGIBLE)
+    page.open_line(line)
+    shot(page.drill_dialog, "36-synthese-detail")
+    page.drill_dialog.close()
+    folder = Path(tempfile.mkdtemp(prefix="spip-summary-"))
+    services.summary.export(month, scope, ExportFormat.CSV, folder / "synthese.csv")
+    sent = services.summary.export(month, scope, ExportFormat.PDF, folder / "synthese.pdf")
+    pdf = (folder / sent.file_name).read_bytes()
+    pdf_page(pdf, "37-synthese-pdf", out)
+    pdf_page(pdf, "38-synthese-pdf-annexe", out, page=len(PdfReader(io.BytesIO(pdf)).pages))
+    # an interview of the month recorded after the summary was sent: the register says so
+    from datetime import time
+
+    from spip_desktop.domain.journal import EntryKind, JournalDraft, Outcome
+
+    someone = services.summary.drill(month, scope, Indicator.ACTIVE_LAST).rows[0].person_id
+    referent = services.persons.get_file(someone).person.draft.referent_id
+    late = JournalDraft(
+        EntryKind.INTERVIEW,
+        month.last_day,
+        time(10),
+        "Entretien de suivi",
+        "Saisi après l'envoi de la synthèse.",
+        agent_id=referent,
+        outcome=Outcome.HONOURED,
+    )
+    services.journal.save_entry(someone, None, 0, late)
+    page.reload_register()
+    page.tabs.setCurrentIndex(1)
+    page.register_table.selectRow(0)
+    shot(window, "39-synthese-registre")
+    page.check_selected()
+    shot(page.check_dialog, "40-synthese-comparaison")
+    page.check_dialog.reject()
     window.sign_out()
 
 

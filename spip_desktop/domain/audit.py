@@ -63,6 +63,7 @@ OBJECT_LABELS: dict[str, str] = {
     "journal_entry": "Journal",
     "timeline": "Chronologie",
     "todo": "À traiter",
+    "summary_export": "Synthèse mensuelle",
 }
 
 
