@@ -91,6 +91,7 @@ from ..domain.summary import (
     change,
     compare,
     default_file_name,
+    differences,
     format_change,
     format_value,
     last_complete_month,
@@ -722,7 +723,10 @@ class SummaryPage(QWidget):
         self.month_combo.setMaxVisibleItems(14)
         self.sent_label = QLabel()
         self.sent_label.setObjectName("sentNote")
+        self.sent_label.setTextFormat(Qt.TextFormat.RichText)
+        self.sent_label.linkActivated.connect(self._show_sent_changes)
         self.sent_label.hide()
+        self._sent_check: SentCheck | None = None
         scope_label = QLabel("Périmètre")
         self.scope_combo = QComboBox()
         self.scope_combo.setAccessibleName("Périmètre")
@@ -993,6 +997,7 @@ class SummaryPage(QWidget):
         self.computing_label.hide()
         self.body.setEnabled(True)
         self._show_figures()
+        self._update_sent_note()
         self.stack.setCurrentWidget(self.scroll_area)
 
     def _on_compute_failed(self, ticket: int, error: BaseException) -> None:
@@ -1303,6 +1308,11 @@ class SummaryPage(QWidget):
         self._update_register_actions()
         self._update_sent_note()
 
+    def _show_sent_changes(self, _link: str = "") -> None:
+        """The lines that changed since the month shown was sent, in the comparison dialog."""
+        if self._sent_check is not None:
+            self._show_check(self._sent_check)
+
     def _update_sent_note(self) -> None:
         """« Envoyée le … » beside the month when the register has it for this scope."""
         month, scope = self.selected_month(), self.selected_scope()
@@ -1321,6 +1331,17 @@ class SummaryPage(QWidget):
         text = f"✓ Envoyée le {latest.generated_at:%d/%m/%Y}"
         if len(sent) > 1:
             text += f" ({plural(len(sent), 'envoi')})"
+        self._sent_check = None
+        current = self.current
+        same = current is not None and scope is not None and current.month == month
+        if current is not None and same and scope is not None and current.scope.key == scope.key:
+            # today's figures against those sent: late entries show at once
+            changed = differences(latest.figures, current)
+            if changed:
+                self._sent_check = SentCheck(latest, current, changed)
+                verb = "a changé" if len(changed) == 1 else "ont changé"
+                count = plural(len(changed), "chiffre")
+                text += f' — <a href="check">{count} {verb} depuis</a>'
         self.sent_label.setText(text)
         self.sent_label.setToolTip(
             "\n".join(

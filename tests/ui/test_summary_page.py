@@ -1124,3 +1124,26 @@ def test_the_dialogs_show_nothing_while_being_built(qtbot: QtBot) -> None:
     for dialog in built:
         qtbot.addWidget(dialog)
     assert windows.shown == []
+
+
+def test_a_sent_month_reopened_says_which_figures_changed_since(qtbot: QtBot) -> None:
+    fake = FakeSummary()
+    sent = fake.sent[0]  # February, the whole service, as make_summary gave it then
+    late = replace(
+        make_summary(sent.month),
+        figures=tuple(
+            replace(f, value=f.value + 1)
+            if f.code in ("entretiens", "entretiens/outcome:honore")
+            else f
+            for f in make_summary(sent.month).figures
+        ),
+    )
+    fake.answer = lambda month, scope: (late, make_summary(month.previous, scope, factor=0.94))
+    page = make_page(qtbot, fake)
+    assert page.selected_month() == sent.month
+    assert "2 chiffres ont changé depuis" in page.sent_label.text()
+    page.sent_label.linkActivated.emit("check")
+    dialog = page.check_dialog
+    assert dialog is not None
+    assert [d.code for d in dialog.check.differences] == ["entretiens", "entretiens/outcome:honore"]
+    assert fake.calls.count(("check", sent.id)) == 0  # compared with the figures on the page
