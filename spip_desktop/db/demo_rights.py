@@ -231,8 +231,13 @@ class _Generator:
         ids.step += 1
         previous: StepStatus | None = None
         login, author = self._author(agent_id)
+        written: datetime | None = None
         for day, state in zip(days, path, strict=True):
             at = datetime.combine(day, time(rnd.randint(8, 17), rnd.choice((0, 15, 30, 45))))
+            if written is not None and at <= written:
+                # two changes the same day: the later row is written later, as in the app
+                at = written + timedelta(minutes=15)
+            written = at
             batch.updates.append(
                 {
                     "id": ids.update,

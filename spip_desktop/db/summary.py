@@ -181,21 +181,6 @@ class SummaryRepository:
         self.session = session
 
     # -- section 1: people and measures ------------------------------------------------------
-    def _measures_of_month(self, period: Period, scope: SummaryScope) -> list[ColumnElement[bool]]:
-        """Measures that were active, started or ended in the period (a superset the
-        aggregates then sort out), not cancelled, of the scope's people."""
-        start = measure_start()
-        finish = measure_finish()
-        return [
-            _M.cancelled_on.is_(None),
-            or_(
-                and_(start <= period.last, or_(finish.is_(None), finish >= period.first)),
-                start.between(period.first, period.last),
-                finish.between(period.first, period.last),
-            ),
-            *person_scope(scope),
-        ]
-
     def _followed(self, period: Period, scope: SummaryScope) -> tuple[Any, Any]:
         """The measures of the month with their start and end, joined to their person:
         (the source, its columns). Read from two covering indexes (``ix_measure_follow``
@@ -246,6 +231,7 @@ class SummaryRepository:
             )
             .select_from(source)
             .where(
+                c.start.is_not(None),  # a measure without any start date is not counted
                 or_(
                     and_(c.start <= last, or_(finish.is_(None), finish >= first)),
                     c.start.between(first, last),
@@ -742,7 +728,7 @@ class SummaryRepository:
             return self._person_members(period, scope, indicator, kind, value)
         if drill is DrillKind.MEASURES:
             start, finish = measure_start(), measure_finish()
-            where = [_M.cancelled_on.is_(None), *person_scope(scope)]
+            where = [_M.cancelled_on.is_(None), start.is_not(None), *person_scope(scope)]
             on = start if indicator is I.MEASURES_STARTED else finish
             where.append(on.between(period.first, period.last))
             if kind == "type":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select, update
@@ -65,14 +66,19 @@ def test_rights_steps_follow_the_transition_table_and_keep_their_history(demo: S
         journal = Counter(session.scalars(select(m.JournalEntryRow.kind)))
     assert steps >= 2 * people  # several per person
     last: dict[int, StepStatus] = {}
+    last_at: dict[int, datetime] = {}
     for step_id, previous, status, at in updates:
         if step_id not in last:
             assert previous is None and status is StepStatus.TO_START
         else:
             assert previous is last[step_id]
             assert status in TRANSITIONS[previous], f"step {step_id}: {previous} → {status}"
+            # written in time order, as the app writes them (the summary reads the history
+            # by time: a step's status at the end of a day is its latest row by then)
+            assert at > last_at[step_id], f"step {step_id}: {at} after {last_at[step_id]}"
         assert at.date() <= TODAY
         last[step_id] = status
+        last_at[step_id] = at
     assert last == current  # the step row projects its latest update
     assert kinds[StepKind.FRANCE_TRAVAIL] > 0 and kinds[StepKind.POLE_EMPLOI] > 0
     with demo.factory.reader() as uow:
