@@ -13,6 +13,7 @@ test suite: this script is where they are measured.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -71,12 +72,31 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[index]
 
 
+def schema_fingerprint() -> str:
+    """A short digest of every table and index the models declare, and of the demo
+    generator's code: a base made before a feature's tables lacks its demo rows, one made
+    before an index was changed measures the old plans, and one made by an older generator
+    holds other data."""
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from spip_desktop.db.models import Base
+
+    dialect = sqlite_dialect.dialect()  # type: ignore[no-untyped-call]
+    parts: list[str] = []
+    for table in Base.metadata.sorted_tables:
+        parts.append(str(CreateTable(table).compile(dialect=dialect)))
+        parts += sorted(str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes)
+    demo = sorted((ROOT / "spip_desktop" / "db").glob("demo*.py"))
+    parts += [source.read_text(encoding="utf-8") for source in demo]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:8]
+
+
 def ensure_database(persons: int, seed: int) -> tuple[Path, float | None]:
     from spip_desktop.db.migrate import SCHEMA_HEAD
 
     DATA.mkdir(parents=True, exist_ok=True)
-    # Named after the schema: a base made before a feature's tables lacks its demo rows.
-    path = DATA / f"bench-{persons}-{seed}-r{SCHEMA_HEAD}.sqlite3"
+    path = DATA / f"bench-{persons}-{seed}-r{SCHEMA_HEAD}-{schema_fingerprint()}.sqlite3"
     if path.exists():
         return path, None
     command = [
