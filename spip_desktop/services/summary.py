@@ -160,9 +160,10 @@ class SummaryService(Service):
     def month_summary(self, month: Month, scope: SummaryScope) -> Summary:
         """Every indicator of ``month`` for ``scope``.
 
-        The statements run in two read transactions side by side (the measures by type
-        and the rights steps on a second connection): the drivers release the
-        interpreter while the database works, and each half reads its own indexes.
+        The statements run in two read transactions side by side: the rights steps (whose
+        state at the end of the month is read from their history) on a second connection,
+        everything else on this one. The drivers release the interpreter while the
+        database works, and the two halves take about as long (bench/summary.py).
         """
         self._require(Permission.SUMMARY)
         today = self._today()
@@ -171,17 +172,18 @@ class SummaryService(Service):
         now = self._now()
         with self._uow.reader() as uow:
             scope = self._resolve(uow, scope)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="summary-part") as pool:
-            beside = pool.submit(self._second_half, period, scope)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="summary-rights") as pool:
+            beside = pool.submit(self._rights, period, scope)
             with self._uow.reader() as uow:
                 repo = uow.summary
                 persons = repo.person_counts(period, scope)
+                types = repo.measure_type_counts(period, scope)
                 stages = repo.stage_counts(period, scope, now)
                 appointments = repo.appointment_counts(period, scope)
                 conventions = repo.convention_counts(period, expiry_window(month), scope)
                 agents = {a.id: a for a in uow.reference.agents()}
                 stage_types = repo.stage_type_names()
-            types, rights = beside.result()
+            rights = beside.result()
         figures = [
             *_person_figures(persons, types, agents),
             *_stage_figures(stages, stage_types),
@@ -192,14 +194,9 @@ class SummaryService(Service):
         ]
         return Summary(month, scope, today, tuple(figures))
 
-    def _second_half(
-        self, period: Period, scope: SummaryScope
-    ) -> tuple[MeasureTypeCounts, RightsCounts]:
+    def _rights(self, period: Period, scope: SummaryScope) -> RightsCounts:
         with self._uow.reader() as uow:
-            return (
-                uow.summary.measure_type_counts(period, scope),
-                uow.summary.rights_counts(period, scope),
-            )
+            return uow.summary.rights_counts(period, scope)
 
     # -- drill-down ---------------------------------------------------------------------------
     def drill(
