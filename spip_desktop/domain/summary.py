@@ -699,15 +699,32 @@ def change(previous: Value, current: Value) -> Value:
 
 def compare(current: Summary, previous: Summary) -> tuple[Comparison, ...]:
     """Each of ``current``'s figures with the previous month's value of the same line
-    (0 for a breakdown line the previous month did not have)."""
+    (0 for a breakdown line the previous month did not have); a breakdown line only the
+    previous month had (a stage type, a CPIP) follows its indicator's lines, at 0 this
+    month, so that each column adds up to its total."""
+    previous_lines: dict[Indicator, list[Figure]] = {}
+    for fig in previous.figures:
+        if fig.key:
+            previous_lines.setdefault(fig.indicator, []).append(fig)
     result = []
-    for fig in current.figures:
+    figures = current.figures
+    for index, fig in enumerate(figures):
         before = previous.figure(fig.indicator, fig.key)
         if before is None:
             prev: Value = None if fig.indicator.unit is not Unit.COUNT else 0
         else:
             prev = before.value
         result.append(Comparison(fig, prev))
+        last_of_its_indicator = (
+            index + 1 == len(figures) or figures[index + 1].indicator is not fig.indicator
+        )
+        if last_of_its_indicator:
+            for old in previous_lines.get(fig.indicator, ()):
+                if current.figure(old.indicator, old.key) is None:
+                    gone: Value = 0 if old.indicator.unit is Unit.COUNT else None
+                    result.append(
+                        Comparison(Figure(old.indicator, old.key, old.label, gone), old.value)
+                    )
     return tuple(result)
 
 
@@ -900,6 +917,13 @@ class SentSummary:
     generated_at: datetime
     author: str
     figures: tuple[Figure, ...]
+    #: The day the figures were computed: a month sent before its end stopped that day.
+    computed_on: date
+
+    @property
+    def partial(self) -> bool:
+        """Sent before the month was over: its figures ran to ``computed_on`` only."""
+        return is_partial(self.month, self.computed_on)
 
 
 @dataclass(frozen=True)

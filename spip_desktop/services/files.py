@@ -57,7 +57,12 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         discard(part)
         raise
-    with contextlib.suppress(OSError, AttributeError):  # the rename itself, on disk (POSIX)
+    sync_folder(path)
+
+
+def sync_folder(path: Path) -> None:
+    """Put the renames done in ``path``'s folder on the disk (POSIX; elsewhere nothing)."""
+    with contextlib.suppress(OSError, AttributeError):
         folder = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(folder)

@@ -21,9 +21,11 @@ reproduction goes into the audit trail.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
+import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -71,7 +73,7 @@ from ..domain.summary import (
 from ..domain.text import fold
 from .base import Clock, Service, UnitOfWorkSource, UserSession
 from .documents import letterhead_of, local_now
-from .files import discard, file_error, write_part
+from .files import discard, file_error, sync_folder, write_part
 
 I = Indicator  # noqa: E741 - reads as the table of indicators it builds
 
@@ -157,7 +159,9 @@ class SummaryService(Service):
             current = self.month_summary(month, scope)
             return current, before.result()
 
-    def month_summary(self, month: Month, scope: SummaryScope) -> Summary:
+    def month_summary(
+        self, month: Month, scope: SummaryScope, *, as_of: date | None = None
+    ) -> Summary:
         """Every indicator of ``month`` for ``scope``.
 
         The statements run in two read transactions side by side: the rights steps (whose
@@ -168,7 +172,8 @@ class SummaryService(Service):
         self._require(Permission.SUMMARY)
         today = self._today()
         check_month(month, today)
-        period = Period.of(month, today)
+        # a month sent before its end is compared up to the day it was sent
+        period = Period.of(month, today if as_of is None else min(as_of, today))
         now = self._now()
         with self._uow.reader() as uow:
             scope = self._resolve(uow, scope)
@@ -259,7 +264,9 @@ class SummaryService(Service):
         self._require(Permission.SUMMARY)
         with self._uow.reader() as uow:
             sent = _sent(self._entry(uow, sent_id))
-        today = self.month_summary(sent.month, sent.scope)
+        # the same days as when it was sent: a month sent before its end is compared up to
+        # that day, or every day since would read as a late entry
+        today = self.month_summary(sent.month, sent.scope, as_of=sent.computed_on)
         return SentCheck(sent, today, differences(sent.figures, today))
 
     def reproduce(self, sent_id: int, out: Path, progress: Progress | None = None) -> SentSummary:
@@ -301,6 +308,8 @@ class SummaryService(Service):
             part = write_part(out, data)
         except OSError as error:
             raise file_error(out, error) from error
+        kept: Path | None = None  # a file that was at ``out``: set aside until the commit
+        placed = False
         try:
             step(90)
             digest = hashlib.sha256(data).hexdigest()
@@ -338,15 +347,29 @@ class SummaryService(Service):
                         f"{plural(len(summary.figures), 'ligne')})",
                     ),
                 )
+                # The file takes its name, then the entry is committed: a commit that
+                # fails takes the file away again and puts back the one it replaced.
                 try:
+                    if out.exists():
+                        kept = out.with_name(f".{out.name}.{secrets.token_hex(4)}.remplace")
+                        os.replace(out, kept)
                     os.replace(part, out)
+                    placed = True
                 except OSError as error:
                     raise file_error(out, error) from error
                 uow.commit()
         except BaseException:
+            if placed:
+                discard(out)
+            if kept is not None:
+                with contextlib.suppress(OSError):
+                    os.replace(kept, out)
             discard(part)
             raise
-        step(100)
+        if kept is not None:
+            discard(kept)
+        sync_folder(out)
+        step(100)  # done: the file and its entry are there, whatever the answer
         with self._uow.reader() as uow:
             return _sent(self._entry(uow, sent_id))
 
@@ -383,8 +406,10 @@ def check_writable(out: Path) -> None:
 
 
 def _stepper(progress: Progress | None) -> Callable[[int], None]:
+    """Report ``percent``; a ``False`` answer stops the work, until it is done (100)."""
+
     def step(percent: int) -> None:
-        if progress is not None and progress(percent) is False:
+        if progress is not None and progress(percent) is False and percent < 100:
             raise ExportCancelled()
 
     return step
@@ -436,6 +461,7 @@ def _scope_of(key: str, label: str) -> SummaryScope:
 
 
 def _sent(row: Any) -> SentSummary:
+    computed_on = date.fromisoformat(json.loads(row.document)["computed_on"])
     return SentSummary(
         id=row.id,
         month=Month.parse(row.month),
@@ -447,6 +473,7 @@ def _sent(row: Any) -> SentSummary:
         generated_at=row.generated_at,
         author=row.author,
         figures=decode_figures(row.figures),
+        computed_on=computed_on,
     )
 
 

@@ -1334,7 +1334,10 @@ class SummaryPage(QWidget):
         self._sent_check = None
         current = self.current
         same = current is not None and scope is not None and current.month == month
-        if current is not None and same and scope is not None and current.scope.key == scope.key:
+        if latest.partial:
+            # sent before the month was over: compared up to that day in the register
+            text += " (avant la fin du mois)"
+        elif current is not None and same and scope is not None and current.scope.key == scope.key:
             # today's figures against those sent: late entries show at once
             changed = differences(latest.figures, current)
             if changed:

@@ -746,11 +746,14 @@ def test_the_three_formats_agree_with_each_other_and_the_service(
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    from spip_desktop.domain.summary import Section, csv_number, format_value
+    from spip_desktop.domain.summary import Section, compare, csv_number, format_value
     from spip_desktop.reports.monthly import HEADER_ROW
 
     scope = SummaryScope.service()
-    summary = services.summary.month_summary(FEB, scope)
+    summary, previous = services.summary.summary(FEB, scope)
+    # the lines as printed: this month's, and those only January had (cpip2's caseload)
+    lines = [c.figure for c in compare(summary, previous)]
+    assert f"charge_cpip/agent:{built.ref.cpip2.id}" in {f.code for f in lines}
     paths = {}
     for fmt in ExportFormat:
         paths[fmt] = tmp_path / f"synthese{fmt.suffix}"
@@ -759,20 +762,19 @@ def test_the_three_formats_agree_with_each_other_and_the_service(
     book = load_workbook(paths[ExportFormat.XLSX])
     for section in Section:
         sheet = book[section.label]
-        cells = [
-            sheet.cell(HEADER_ROW + 1 + i, 3).value for i in range(len(summary.section(section)))
-        ]
+        mine = [f for f in lines if f.section is section]
+        cells = [sheet.cell(HEADER_ROW + 1 + i, 3).value for i in range(len(mine))]
         expected = [
             None if f.value is None else float(f.value) if isinstance(f.value, Decimal) else f.value
-            for f in summary.section(section)
+            for f in mine
         ]
         assert cells == expected, section
 
     text = paths[ExportFormat.CSV].read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
-    assert [r[3] for r in rows] == [csv_number(f.value) for f in summary.figures]
-    assert [r[1] for r in rows] == [f.indicator.label for f in summary.figures]
-    assert [r[2] for r in rows] == [f.breakdown for f in summary.figures]
+    assert [r[3] for r in rows] == [csv_number(f.value) for f in lines]
+    assert [r[1] for r in rows] == [f.indicator.label for f in lines]
+    assert [r[2] for r in rows] == [f.breakdown for f in lines]
 
     reader = PdfReader(io.BytesIO(paths[ExportFormat.PDF].read_bytes()))
     pdf = " ".join(p.extract_text() for p in reader.pages).replace("\u202f", " ")
@@ -781,3 +783,64 @@ def test_the_three_formats_agree_with_each_other_and_the_service(
         if not fig.key:
             assert fig.indicator.label in pdf, fig.code
     assert "Taux de présence" in pdf and format_value(Decimal("60.0")) in pdf
+
+
+def test_a_failed_commit_takes_the_new_file_away_and_puts_back_the_old_one(
+    services: Services, built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spip_desktop.db.unit_of_work import UnitOfWork
+    from spip_desktop.domain.errors import DatabaseUnavailable
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "synthese.csv"
+    out.write_bytes(b"the file sent last month")
+
+    def locked(self: UnitOfWork) -> None:
+        raise DatabaseUnavailable("locked", "La base est verrouillée.")
+
+    monkeypatch.setattr(UnitOfWork, "commit", locked)
+    with pytest.raises(SpipError, match="verrouillée"):
+        services.summary.export(FEB, SummaryScope.service(), ExportFormat.CSV, out)
+    monkeypatch.undo()
+    assert out.read_bytes() == b"the file sent last month"
+    assert [p.name for p in folder.iterdir()] == ["synthese.csv"]
+    assert services.summary.register() == ()
+
+
+def test_a_stop_asked_once_the_file_is_written_is_too_late_to_undo_it(
+    services: Services, built: Built, tmp_path: Path
+) -> None:
+    out = tmp_path / "s.csv"
+    sent = services.summary.export(
+        FEB, SummaryScope.service(), ExportFormat.CSV, out, lambda percent: percent < 100
+    )
+    assert out.exists()
+    assert [s.id for s in services.summary.register()] == [sent.id]
+
+
+def test_a_month_sent_before_its_end_is_compared_up_to_that_day(
+    services: Services, built: Built, tmp_path: Path
+) -> None:
+    # March, sent on the 12th (the tests' today), checked on the 31st: the days after the
+    # 12th are not late entries
+    march = Month(2026, 3)
+    with services.factory() as uow:  # an interview planned for the 20th
+        uow.session.add(
+            m.JournalEntryRow(
+                person_id=built.people["1"], kind=EntryKind.INTERVIEW, day=date(2026, 3, 20)
+            )
+        )
+        uow.commit()
+    sent = services.summary.export(
+        march, SummaryScope.service(), ExportFormat.CSV, tmp_path / "m.csv"
+    )
+    assert sent.partial and sent.computed_on == date(2026, 3, 12)
+    later = services.summary
+    later._today = lambda: date(2026, 3, 31)  # type: ignore[method-assign]
+    try:
+        assert later.check(sent.id).unchanged
+        # the month itself, read on the 31st, now counts the 20th
+        assert later.month_summary(march, SummaryScope.service()).value(I.APPOINTMENTS) == 2
+    finally:
+        later._today = services.today  # type: ignore[method-assign]

@@ -213,6 +213,7 @@ def sent_summary(
         generated_at=SENT_AT.replace(minute=12 + sent_id),
         author="Diane DIRECTRICE",
         figures=make_summary(month, scope).figures,
+        computed_on=SENT_AT.date(),
     )
 
 

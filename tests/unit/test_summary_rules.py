@@ -248,3 +248,24 @@ def test_the_register_gives_back_the_figures_it_was_given(
     figures = tuple(Figure(i, f"k:{n}" if n else "", n, v) for i, n, v in lines)
     summary = _summary(*figures)
     assert decode_figures(encode_values(summary)) == figures
+
+
+def test_a_line_only_the_previous_month_had_follows_its_indicator_at_zero() -> None:
+    now = _summary(
+        Figure(I.SESSIONS, "", "", 2),
+        Figure(I.SESSIONS, "stage_type:1", "Citoyenneté", 2),
+        Figure(I.ATTENDANCE, "", "", 5),
+    )
+    before = _summary(
+        Figure(I.SESSIONS, "", "", 5),
+        Figure(I.SESSIONS, "stage_type:1", "Citoyenneté", 1),
+        Figure(I.SESSIONS, "stage_type:2", "Sécurité routière", 4),
+        month=FEB.previous,
+    )
+    lines = [(c.figure.code, c.figure.value, c.previous) for c in compare(now, before)]
+    assert lines == [
+        ("seances", 2, 5),
+        ("seances/stage_type:1", 2, 1),
+        ("seances/stage_type:2", 0, 4),  # so that the previous column adds up to 5
+        ("emargements", 5, 0),
+    ]
