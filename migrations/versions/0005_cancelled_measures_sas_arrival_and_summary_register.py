@@ -101,6 +101,7 @@ def upgrade() -> None:
         sa.Column("figures", sa.Text(), nullable=False),
         sa.Column("previous_figures", sa.Text(), nullable=False),
         sa.Column("document", sa.Text(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_summary_export")),
         sqlite_autoincrement=True,
     )

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -719,8 +720,10 @@ class SummaryExportRow(Base):
 
     ``figures`` is the JSON of the figures as exported, ``previous_figures`` those of the
     month before as they were then; ``document`` holds everything else needed to produce
-    the file again. ``sha256`` and ``size_bytes`` identify the file written. Rows may be
-    deleted (retention), not updated.
+    the file again. ``sha256`` and ``size_bytes`` identify the file written, and
+    ``content`` keeps it (zlib): a newer ReportLab or openpyxl may lay out the same document
+    differently, the register still gives the file sent. Rows may be deleted (retention),
+    not updated.
     """
 
     __tablename__ = "summary_export"
@@ -739,6 +742,7 @@ class SummaryExportRow(Base):
     figures: Mapped[str] = mapped_column(Text, nullable=False)
     previous_figures: Mapped[str] = mapped_column(Text, nullable=False)
     document: Mapped[str] = mapped_column(Text, nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
 
     __table_args__ = (
         Index("ix_summary_export_month_scope", "month", "scope_key"),

@@ -624,6 +624,11 @@ def summary_xlsx(doc: SummaryDocument) -> bytes:
     for section in Section:
         _section_sheet(workbook.create_sheet(section.label), doc, section)
     _definitions_sheet(workbook.create_sheet(DEFINITIONS_SHEET))
+    for sheet in workbook.worksheets:  # no formula here: a name beginning with = stays text
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     summary = doc.summary
     props = workbook.properties
     props.title = f"{TITLE} — {summary.month.title}"
@@ -656,8 +661,19 @@ def _dated_zip(data: bytes, at: datetime) -> bytes:
             info.compress_type = entry.compress_type
             info.create_system = 0
             info.external_attr = 0
-            target.writestr(info, source.read(entry))
+            content = source.read(entry)
+            if entry.filename == "docProps/app.xml":
+                # openpyxl names itself and its version here: an upgrade would change
+                # every workbook's digest, and the register could not produce them again
+                content = _APP_PROPERTIES
+            target.writestr(info, content)
     return out.getvalue()
+
+
+_APP_PROPERTIES = (
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'extended-properties"><Application>SPIP Desktop</Application></Properties>'
+)
 
 
 def _title_rows(sheet: Worksheet, title: str, doc: SummaryDocument) -> None:
@@ -807,6 +823,11 @@ def _wrapped_height(text: str, width: float) -> float:
 # -- CSV -------------------------------------------------------------------------------------
 
 
+def _inert(text: str) -> str:
+    """Text a spreadsheet will not take for a formula (a name beginning with ``=``...)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def summary_csv(doc: SummaryDocument) -> bytes:
     """The summary as CSV for a French spreadsheet: BOM, ``;``, CRLF, decimal commas."""
     buffer = io.StringIO(newline="")
@@ -818,7 +839,7 @@ def summary_csv(doc: SummaryDocument) -> bytes:
             (
                 fig.section.label,
                 fig.indicator.label,
-                fig.breakdown,
+                _inert(fig.breakdown),
                 csv_number(fig.value),
                 csv_number(comparison.previous),
                 csv_number(comparison.change),

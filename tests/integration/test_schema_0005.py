@@ -48,6 +48,7 @@ REGISTER_ROW = {
     "figures": "[]",
     "previous_figures": "[]",
     "document": "{}",
+    "content": b"x\x9c\x03\x00\x00\x00\x00\x01",  # zlib of nothing
 }
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from spip_desktop.bootstrap import Services
 from spip_desktop.db import models as m
@@ -844,3 +844,51 @@ def test_a_month_sent_before_its_end_is_compared_up_to_that_day(
         assert later.month_summary(march, SummaryScope.service()).value(I.APPOINTMENTS) == 2
     finally:
         later._today = services.today  # type: ignore[method-assign]
+
+
+def test_a_file_laid_out_differently_today_is_still_given_back_identically(
+    services: Services, built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import spip_desktop.services.summary as summary_service
+
+    first = tmp_path / "sent.pdf"
+    sent = services.summary.export(FEB, SummaryScope.service(), ExportFormat.PDF, first)
+    # a newer ReportLab would lay the same document out otherwise
+    monkeypatch.setattr(summary_service, "render", lambda doc, fmt: b"%PDF-1.7 another layout")
+    again = tmp_path / "again.pdf"
+    services.summary.reproduce(sent.id, again)
+    assert again.read_bytes() == first.read_bytes()
+
+
+def test_a_register_copy_that_no_longer_matches_is_refused(
+    services: Services, built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zlib
+
+    import spip_desktop.services.summary as summary_service
+
+    sent = services.summary.export(
+        FEB, SummaryScope.service(), ExportFormat.CSV, tmp_path / "s.csv"
+    )
+    with services.engine.begin() as connection:  # the register refuses UPDATE: a new copy
+        row = (
+            connection.execute(text("SELECT * FROM summary_export WHERE id = :id"), {"id": sent.id})
+            .mappings()
+            .one()
+        )
+        connection.execute(text("DELETE FROM summary_export WHERE id = :id"), {"id": sent.id})
+        connection.execute(
+            text(
+                "INSERT INTO summary_export ("
+                + ", ".join(row.keys())
+                + ") VALUES ("
+                + ", ".join(f":{k}" for k in row)
+                + ")"
+            ),
+            {**row, "content": zlib.compress(b"tampered")},
+        )
+    monkeypatch.setattr(summary_service, "render", lambda doc, fmt: b"another layout")
+    out = tmp_path / "again.csv"
+    with pytest.raises(SpipError, match="ne peut pas être reproduit"):
+        services.summary.reproduce(sent.id, out)
+    assert not out.exists()

@@ -496,3 +496,34 @@ def test_libreoffice_reads_the_figures_of_every_sheet(
     shown = (out / "synthese-Stages et programmes.csv").read_text("utf-8")
     assert "86,7 %" in shown  # the percentage as a French reader sees it
     assert (out / "synthese-Définitions.csv").is_file()
+
+
+def test_a_name_beginning_like_a_formula_stays_text() -> None:
+    from spip_desktop.domain.summary import Summary
+
+    doc = document()
+    figures = tuple(
+        replace(f, label='=HYPERLINK("http://x")')
+        if f.indicator is Indicator.SESSIONS and f.key
+        else f
+        for f in doc.summary.figures
+    )
+    current = doc.summary
+    doc = replace(doc, summary=Summary(current.month, current.scope, current.computed_on, figures))
+    book = load_workbook(io.BytesIO(summary_xlsx(doc)))
+    texts = [
+        c
+        for row in book["Stages et programmes"].iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    hyperlinks = [c for c in texts if c.value.startswith("=HYPERLINK")]
+    assert hyperlinks and all(c.data_type == "s" for c in hyperlinks)
+    rows = list(csv.reader(io.StringIO(summary_csv(doc).decode("utf-8-sig")), delimiter=";"))
+    details = [row[2] for row in rows if "HYPERLINK" in row[2]]
+    assert details and all(d.startswith("'=") for d in details)
+
+
+def test_the_workbook_names_no_library_version() -> None:
+    archive = zipfile.ZipFile(io.BytesIO(summary_xlsx(document())))
+    assert b"penpyxl" not in archive.read("docProps/app.xml")
