@@ -290,17 +290,19 @@ def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     fmt = {f.value: f for f in ExportFormat}[args.format]
     check_writable(args.out)
     command = f"export monthly --month {args.month.iso} --format {args.format} --out {args.out}"
-    if args.antenne:
+    if args.antenne is not None:
+        if not args.antenne.strip():
+            raise SpipError("Donnez le code de l'antenne après --antenne (par exemple BDX).")
         command += f" --antenne {args.antenne}"
-    if args.referent:
+    if args.referent is not None:
         command += f" --referent {args.referent}"
     services = open_services(settings)
     try:
         services.sign_in_command_line(command)
         scope = SummaryScope.service()
-        if args.antenne:
+        if args.antenne is not None:
             scope = services.summary.scope_of_antenne_code(args.antenne)
-        elif args.referent:
+        elif args.referent is not None:
             scope = SummaryScope.referent(args.referent)
         sent = services.summary.export(args.month, scope, fmt, args.out)
     finally:

@@ -12,7 +12,7 @@ month); flows count what fell from ``period.first`` to ``period.last``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
@@ -679,9 +679,26 @@ class SummaryRepository:
         return int(active or 0), int(expiring or 0)
 
     # -- names ---------------------------------------------------------------------------------
-    def stage_type_names(self) -> dict[int, str]:
+    def stage_type_names(self, ids: Iterable[int]) -> dict[int, str]:
         t = m.StageTypeRow
-        return {int(i): str(n) for i, n in self.session.execute(select(t.id, t.name))}
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        rows = self.session.execute(select(t.id, t.name).where(t.id.in_(wanted)))
+        return {int(i): str(n) for i, n in rows}
+
+    def agent_names(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """``{agent id: (« Prénom NOM », sort key)}`` of these agents (a caseload's lines)."""
+        a = m.AgentRow
+        found: dict[int, tuple[str, str]] = {}
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for agent_id, given, surname, key in self.session.execute(
+                select(a.id, a.given_name, a.surname, a.sort_key).where(a.id.in_(chunk))
+            ):
+                found[int(agent_id)] = (f"{given} {surname.upper()}".strip(), key)
+        return found
 
     # -- the register --------------------------------------------------------------------------
     def record(self, **values: Any) -> int:

@@ -145,6 +145,8 @@ class SummaryService(Service):
         """The antenne whose code (or name) is ``code``, for the command line."""
         self._require(Permission.SUMMARY)
         wanted = fold(code.strip())
+        if not wanted:
+            raise SpipError("Donnez le code de l'antenne (par exemple BDX).")
         with self._uow.reader() as uow:
             for antenne in uow.reference.antennes():
                 if antenne.id is not None and wanted in (fold(antenne.code), fold(antenne.name)):
@@ -189,8 +191,9 @@ class SummaryService(Service):
                 stages = repo.stage_counts(period, scope, now)
                 appointments = repo.appointment_counts(period, scope)
                 conventions = repo.convention_counts(period, expiry_window(month), scope)
-                agents = {a.id: a for a in uow.reference.agents()}
-                stage_types = repo.stage_type_names()
+                referents = {r for (_, r), n in persons.by_group_last.items() if n and r}
+                agents = repo.agent_names(referents)
+                stage_types = repo.stage_type_names(stages.sessions)
             rights = beside.result()
         figures = [
             *_person_figures(persons, types, agents),
@@ -531,7 +534,7 @@ def _lines(indicator: Indicator, kind: str, values: list[tuple[Any, str, int]]) 
 
 
 def _person_figures(
-    c: PersonCounts, types: MeasureTypeCounts, agents: dict[int | None, Any]
+    c: PersonCounts, types: MeasureTypeCounts, agents: dict[int, tuple[str, str]]
 ) -> list[Figure]:
     figures: list[Figure] = []
     for indicator, groups, by_type in (
@@ -560,14 +563,12 @@ def _person_figures(
             caseload[referent] = caseload.get(referent, 0) + count
 
     def agent_name(agent_id: int | None) -> str:
-        agent = agents.get(agent_id)
-        return agent.display_name if agent is not None else NO_REFERENT
+        agent = agents.get(agent_id) if agent_id is not None else None
+        return agent[0] if agent is not None else NO_REFERENT
 
     def agent_order(agent_id: int | None) -> tuple[int, str]:
-        agent = agents.get(agent_id)
-        if agent is None:
-            return (1, "")
-        return (0, fold(f"{agent.surname} {agent.given_name}"))
+        agent = agents.get(agent_id) if agent_id is not None else None
+        return (1, "") if agent is None else (0, agent[1])
 
     for agent_id in sorted(caseload, key=agent_order):
         figures.append(

@@ -129,6 +129,8 @@ def test_an_antenne_by_its_code_and_a_referent(tmp_path: Path, base: Path) -> No
         (("--month", "mars"), "AAAA-MM"),
         (("--month", Month.of(date.today()).next.iso), "pas encore commencé"),
         (("--month", MONTH.iso, "--antenne", "ZZZ"), "Aucune antenne"),
+        (("--month", MONTH.iso, "--antenne", ""), "code de l'antenne"),
+        (("--month", MONTH.iso, "--antenne", "  "), "code de l'antenne"),
         (("--month", MONTH.iso, "--referent", "99999"), "Aucun agent"),
     ],
 )
