@@ -12,7 +12,7 @@ month); flows count what fell from ``period.first`` to ``period.last``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
@@ -44,11 +44,16 @@ from ..domain.followup_terms import (
     StepKind,
     StepStatus,
 )
-from ..domain.rights import kinds_of
+from ..domain.rights import catalogue_item, kinds_of
 from ..domain.stage_terms import AttendanceCode, EnrolmentStatus
 from ..domain.stages import progress
 from ..domain.summary import (
+    ATTESTATION_LABELS,
+    CLOSED_LABELS,
     DRILL_LIMIT,
+    ENROLMENT_END_LABELS,
+    NO_OUTCOME,
+    NO_REFERENT,
     DrillKind,
     DrillList,
     DrillRow,
@@ -57,6 +62,7 @@ from ..domain.summary import (
     Period,
     ScopeKind,
     SummaryScope,
+    domain_label,
     figure_title,
     public_domain,
     sas_limit,
@@ -715,6 +721,31 @@ class SummaryRepository:
         return self.session.get(m.SummaryExportRow, entry_id)
 
     # -- drill-down ----------------------------------------------------------------------------
+    def _line_label(self, kind: str, value: str) -> str:
+        """The label of a breakdown line (``kind:value``), as the summary prints it."""
+        if not kind:
+            return ""
+        labelled: dict[str, Callable[[], str]] = {
+            "regime": lambda: _member(Regime, value).label,
+            "type": lambda: _member(MeasureType, value).label,
+            "agent": lambda: (
+                self.agent_names([int(value)]).get(int(value), ("?", ""))[0]
+                if value
+                else NO_REFERENT
+            ),
+            "stage_type": lambda: self.stage_type_names([int(value)]).get(int(value), value),
+            "code": lambda: _member(AttendanceCode, value).label,
+            "end": lambda: ENROLMENT_END_LABELS.get(value, value),
+            "kind": lambda: ATTESTATION_LABELS.get(value, value),
+            "domain": lambda: domain_label(_member(RightsDomain, value)),
+            "status": lambda: CLOSED_LABELS.get(_member(StepStatus, value), value),
+            "outcome": lambda: _member(Outcome, value).label if value else NO_OUTCOME,
+        }
+        try:
+            return labelled[kind]()
+        except (KeyError, ValueError):
+            raise SpipError(f"« {kind}:{value} » ne désigne aucune ligne de ce chiffre.") from None
+
     def members(
         self,
         period: Period,
@@ -726,7 +757,7 @@ class SummaryRepository:
     ) -> DrillList:
         """The items one figure counts, with the same conditions as its count."""
         kind, _, value = key.partition(":")
-        title = figure_title(Figure(indicator, key, _key_label(key), None))
+        title = figure_title(Figure(indicator, key, self._line_label(kind, value), None))
         I = Indicator  # noqa: E741
         if indicator is I.ENROLMENT_ENDS:
             return self._enrolment_members(period, scope, value, now, title, limit)
@@ -1028,7 +1059,7 @@ class SummaryRepository:
                 (
                     r.file_number,
                     _name(r),
-                    r.other_label or r.kind.label,
+                    _step_label(r.kind, r.other_label),
                     format_date(r.opened_on),
                     r.status.label,
                     format_date(r.follow_up_on),
@@ -1127,14 +1158,21 @@ def _referent(r: Any) -> str:
     return f"{r.referent_given} {r.referent_surname.upper()}" if r.referent_surname else ""
 
 
+#: What a summary's list shows of a step of a sensitive domain (health, disability): the
+#: list must not single those people out (R113-51); the file shows the step itself.
+UNDETAILED_STEP = "Autre démarche (domaine non détaillé)"
+
+
+def _step_label(kind: StepKind, other_label: str) -> str:
+    if public_domain(catalogue_item(kind).domain) is not catalogue_item(kind).domain:
+        return UNDETAILED_STEP
+    return other_label or kind.label
+
+
 def _hours(start: Any, end: Any) -> str:
     return f"{start.hour} h {start.minute:02d} – {end.hour} h {end.minute:02d}".replace(
         " h 00", " h"
     )
-
-
-def _key_label(key: str) -> str:
-    return key.partition(":")[2] if key else ""
 
 
 def expiry_window_of(period: Period) -> tuple[date, date]:

@@ -483,6 +483,22 @@ CLOSED_LABELS: dict[StepStatus, str] = {
 }
 
 
+#: Labels of the lines of enrolment ends, attestations and appointments without outcome.
+ENROLMENT_END_LABELS: dict[str, str] = {
+    "valide": "Validées",
+    "abandon": "Abandons",
+    "exclu": "Exclusions",
+}
+ATTESTATION_LABELS: dict[str, str] = {"original": "Originaux", "duplicata": "Duplicatas"}
+NO_OUTCOME = "Issue non renseignée"
+NO_REFERENT = "Sans référent"
+
+
+def domain_label(domain: RightsDomain) -> str:
+    """A domain's line: « Autres démarches » also holds the folded sensitive domains."""
+    return "Autres démarches" if domain is RightsDomain.OTHER else domain.label
+
+
 def breakdown_key(kind: str, value: object = "") -> str:
     return f"{kind}:{value}"
 

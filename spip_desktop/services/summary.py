@@ -46,7 +46,11 @@ from ..domain.rights import catalogue_item
 from ..domain.security import Permission
 from ..domain.stage_terms import AttendanceCode, EnrolmentStatus
 from ..domain.summary import (
+    ATTESTATION_LABELS,
     CLOSED_LABELS,
+    ENROLMENT_END_LABELS,
+    NO_OUTCOME,
+    NO_REFERENT,
     DrillKind,
     DrillList,
     ExportCancelled,
@@ -66,6 +70,7 @@ from ..domain.summary import (
     check_month,
     decode_figures,
     differences,
+    domain_label,
     encode_values,
     expiry_window,
     median_days,
@@ -83,13 +88,12 @@ log = logging.getLogger(__name__)
 #: Progress callback of an export: the percentage done; ``False`` stops it.
 Progress = Callable[[int], bool]
 
-ENROLMENT_END_LABELS = {
-    EnrolmentStatus.VALIDE: ("valide", "Validées"),
-    EnrolmentStatus.ABANDON: ("abandon", "Abandons"),
-    EnrolmentStatus.EXCLU: ("exclu", "Exclusions"),
+#: The enrolment statuses counted as ends, and their lines' keys.
+ENDS = {
+    EnrolmentStatus.VALIDE: "valide",
+    EnrolmentStatus.ABANDON: "abandon",
+    EnrolmentStatus.EXCLU: "exclu",
 }
-NO_OUTCOME = "Issue non renseignée"
-NO_REFERENT = "Sans référent"
 
 
 class SummaryService(Service):
@@ -606,14 +610,17 @@ def _stage_figures(c: StageCounts, stage_types: dict[int, str]) -> list[Figure]:
             I.ENROLMENT_ENDS,
             "end",
             [
-                (key, label, c.ends.get(status, 0))
-                for status, (key, label) in ENROLMENT_END_LABELS.items()
+                (key, ENROLMENT_END_LABELS[key], c.ends.get(status, 0))
+                for status, key in ENDS.items()
             ],
         ),
         *_lines(
             I.ATTESTATIONS,
             "kind",
-            [("original", "Originaux", c.originals), ("duplicata", "Duplicatas", c.duplicates)],
+            [
+                ("original", ATTESTATION_LABELS["original"], c.originals),
+                ("duplicata", ATTESTATION_LABELS["duplicata"], c.duplicates),
+            ],
         ),
     ]
 
@@ -639,19 +646,13 @@ def _rights_figures(c: RightsCounts) -> list[Figure]:
         *_lines(
             I.STEPS_OPENED,
             "domain",
-            [(d.value, _domain_label(d), by_domain.get(d, 0)) for d in public_domains()],
+            [(d.value, domain_label(d), by_domain.get(d, 0)) for d in public_domains()],
         ),
         *closed,
         Figure(I.STEPS_OPEN, "", "", c.open_last),
         Figure(I.STEPS_OVERDUE, "", "", c.overdue_last),
         Figure(I.OBTAINED_DAYS, "", "", median_days(c.obtained_days)),
     ]
-
-
-def _domain_label(domain: Any) -> str:
-    from ..domain.followup_terms import RightsDomain
-
-    return "Autres démarches" if domain is RightsDomain.OTHER else str(domain.label)
 
 
 def _appointment_figures(counts: dict[Outcome | None, int]) -> list[Figure]:

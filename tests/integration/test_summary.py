@@ -892,3 +892,31 @@ def test_a_register_copy_that_no_longer_matches_is_refused(
     with pytest.raises(SpipError, match="ne peut pas être reproduit"):
         services.summary.reproduce(sent.id, out)
     assert not out.exists()
+
+
+def test_a_list_is_titled_with_its_line_as_printed(services: Services, built: Built) -> None:
+    service = SummaryScope.service()
+    cpip = built.ref.cpip
+    caseload = services.summary.drill(FEB, service, I.CASELOAD, f"agent:{cpip.id}")
+    assert caseload.title == (
+        f"Personnes suivies par CPIP le dernier jour — {cpip.given_name} {cpip.surname.upper()}"
+    )
+    nobody = services.summary.drill(FEB, service, I.CASELOAD, "agent:")
+    assert nobody.title.endswith("— Sans référent")
+    unknown = services.summary.drill(FEB, service, I.APPOINTMENTS, "outcome:")
+    assert unknown.title == "Entretiens du mois — Issue non renseignée"
+    with pytest.raises(SpipError, match="aucune ligne"):
+        services.summary.drill(FEB, service, I.APPOINTMENTS, "outcome:perdu")
+
+
+def test_a_health_step_is_never_named_in_a_summary_list(services: Services, built: Built) -> None:
+    service = SummaryScope.service()
+    for indicator, key in (
+        (I.STEPS_OPENED, "domain:autre"),
+        (I.STEPS_OPEN, ""),
+        (I.STEPS_OVERDUE, ""),
+    ):
+        rows = services.summary.drill(FEB, service, indicator, key).rows
+        shown = [r.cells[2] for r in rows]
+        assert "Autre démarche (domaine non détaillé)" in shown, indicator
+        assert not any("médicale" in cell or "AME" in cell for cell in shown), indicator
