@@ -429,8 +429,9 @@ DEFINITIONS: dict[Indicator, str] = {
     "pourcentage à une décimale ; sans objet quand aucun émargement n'est saisi.",
     I.PARTICIPANTS: "Personnes distinctes présentes ou en retard à au moins une séance du mois.",
     I.ENROLMENT_ENDS: "Inscriptions validées (la dernière séance du stage a lieu dans le mois et "
-    "les heures de présence atteignent les heures requises), abandonnées et exclues (la fin "
-    "d'inscription tombe dans le mois).",
+    "les heures de présence atteignent les heures requises ; une personne partie ou exclue "
+    "après les avoir atteintes est validée), abandonnées et exclues (la fin d'inscription "
+    "tombe dans le mois).",
     I.ATTESTATIONS: "Attestations de stage délivrées dans le mois : originaux (numéro attribué "
     "dans le mois) et duplicatas (réimpressions faites dans le mois).",
     I.STEPS_OPENED: "Démarches d'accès aux droits ouvertes dans le mois, par domaine ; les "

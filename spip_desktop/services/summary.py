@@ -5,7 +5,9 @@ reproducible:
 
 - :meth:`SummaryService.month_summary` computes every indicator of
   :mod:`spip_desktop.domain.summary` for a month and a scope, with aggregate SQL
-  (:mod:`spip_desktop.db.summary`), in one read transaction;
+  (:mod:`spip_desktop.db.summary`), in two read transactions side by side (the rights
+  steps on their own connection): an entry saved in the instant between them may show in
+  one part and not yet in the other, as it would a second later;
 - :meth:`SummaryService.drill` lists the items behind one figure, with the same
   conditions as its count, within what the user's role may see;
 - :meth:`SummaryService.export` writes the PDF, XLSX or CSV file (complete, or not

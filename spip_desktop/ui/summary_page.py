@@ -1091,10 +1091,19 @@ class SummaryPage(QWidget):
         return self.scopes[int(data)]
 
     def set_month(self, month: Month) -> None:
-        """Show ``month`` (when the list has it) and compute it."""
+        """Show ``month`` and compute it (a month older than the list joins it, in order)."""
         index = self.month_combo.findData(month.iso)
-        if index >= 0:
-            self.month_combo.setCurrentIndex(index)
+        if index < 0:
+            index = self.month_combo.count()
+            for row in range(self.month_combo.count()):
+                data = self.month_combo.itemData(row)
+                if data and Month.parse(str(data)) < month:
+                    index = row
+                    break
+            self.month_combo.blockSignals(True)
+            self.month_combo.insertItem(index, month.title, month.iso)
+            self.month_combo.blockSignals(False)
+        self.month_combo.setCurrentIndex(index)
 
     def set_scope(self, scope: SummaryScope) -> None:
         for row in range(self.scope_combo.count()):

@@ -1148,3 +1148,13 @@ def test_a_sent_month_reopened_says_which_figures_changed_since(qtbot: QtBot) ->
     assert dialog is not None
     assert [d.code for d in dialog.check.differences] == ["entretiens", "entretiens/outcome:honore"]
     assert fake.calls.count(("check", sent.id)) == 0  # compared with the figures on the page
+
+
+def test_a_month_older_than_the_list_opens_all_the_same(qtbot: QtBot) -> None:
+    fake = FakeSummary()
+    page = make_page(qtbot, fake)
+    old = Month(2021, 5)
+    page.set_month(old)
+    assert page.selected_month() == old
+    assert fake.calls[-1] == ("summary", old, SERVICE)
+    assert page.month_combo.currentText() == "Mai 2021"
