@@ -50,12 +50,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/trust.py
 	$(BIN)/python bench/stages.py
 	$(BIN)/python bench/rights.py
+	$(BIN)/python bench/summary.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/run.py --quick
 	$(BIN)/python bench/trust.py --quick
 	$(BIN)/python bench/stages.py --quick
 	$(BIN)/python bench/rights.py --quick
+	$(BIN)/python bench/summary.py --quick
 
 ## Screens rendered offscreen on demo data into docs/screenshots/.
 screenshots: $(STAMP)
