@@ -314,11 +314,6 @@ class Indicator(LabelledEnum):
     def definition(self) -> str:
         return DEFINITIONS[self]
 
-    @property
-    def has_total(self) -> bool:
-        """Whether a total line heads its breakdown (a caseload per CPIP has none)."""
-        return self not in (Indicator.CASELOAD,)
-
 
 I = Indicator  # noqa: E741 - a table of indicators reads better with a short name
 _SECTIONS: dict[Indicator, Section] = {
