@@ -1158,3 +1158,36 @@ def test_a_month_older_than_the_list_opens_all_the_same(qtbot: QtBot) -> None:
     assert page.selected_month() == old
     assert fake.calls[-1] == ("summary", old, SERVICE)
     assert page.month_combo.currentText() == "Mai 2021"
+
+
+def test_the_direction_exports_the_three_formats_and_finds_them_in_the_register(
+    qtbot: QtBot, services: Any, reference: Any, prompter: FakePrompter, runner: Any, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from spip_desktop.ui.main_window import MainWindow
+    from tests.conftest import MANAGER, fixed_today
+
+    window = MainWindow(prompter, runner, today=fixed_today)
+    qtbot.addWidget(window)
+    window.show()
+    window.attach(services, MANAGER)
+    window.show_section(window.SECTION_SUMMARY)
+    page = window.summary_page
+    assert page is not None
+    page.set_month(Month(2026, 2))
+    written = []
+    for fmt in ExportFormat:
+        out = tmp_path / f"synthese{fmt.suffix}"
+        prompter.answers.append(out)
+        page.export(fmt)
+        assert out.exists()
+        written.append(hashlib.sha256(out.read_bytes()).hexdigest())
+        assert prompter.asked[-1][0] == "Synthèse exportée"
+        assert written[-1][:12] in prompter.asked[-1][1]
+    model = page.register_model
+    assert model.rowCount() == 3
+    assert page.tabs.tabText(1) == "Synthèses envoyées (3)"
+    assert {model.index(r, 0).data() for r in range(3)} == {"Février 2026"}
+    assert sorted(s.sha256 for s in services.summary.register()) == sorted(written)
+    assert page.sent_label.isVisible()  # the month shown has now been sent
