@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -394,11 +393,9 @@ def _cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check_writable(out: Path) -> None:
-    folder = out.parent
-    if not folder.is_dir():
-        raise SpipError(f"Le dossier « {folder} » n'existe pas : choisissez-en un autre.")
-    if not os.access(folder, os.W_OK):
-        raise SpipError(f"Le dossier « {folder} » n'est pas accessible en écriture.")
+    from .services.files import check_writable
+
+    check_writable(out)
 
 
 def _cmd_emargement(args: argparse.Namespace, settings: Settings) -> int:

@@ -45,7 +45,7 @@ from ..domain.followup_terms import (
     StepStatus,
 )
 from ..domain.rights import catalogue_item, kinds_of
-from ..domain.stage_terms import AttendanceCode, EnrolmentStatus
+from ..domain.stage_terms import AttendanceCode, EnrolmentStatus, format_time
 from ..domain.stages import progress
 from ..domain.summary import (
     ATTESTATION_LABELS,
@@ -63,13 +63,20 @@ from ..domain.summary import (
     ScopeKind,
     SummaryScope,
     domain_label,
+    expiry_window,
     figure_title,
     public_domain,
     sas_limit,
 )
 from ..domain.timeline import FileTab
 from . import models as m
-from .todo import StageEnrolment, TodoRepository, _stage_enrolment
+from .todo import (
+    StageEnrolment,
+    TodoRepository,
+    _agent_name,
+    _person_name,
+    _stage_enrolment,
+)
 
 _P = m.PersonRow
 _M = m.MeasureRow
@@ -114,27 +121,31 @@ def measure_start(measure: Any = _M) -> ColumnElement[Any]:
     )
 
 
-def measure_finish(measure: Any = _M, person: Any = _P) -> ColumnElement[Any]:
-    """:func:`~spip_desktop.domain.summary.measure_finish` in SQL: end of sentence, else
-    of probation, or the file's closing day when it comes first."""
-    end = func.coalesce(measure.sentence_end, measure.probation_end)
+def measure_end(measure: Any = _M) -> ColumnElement[Any]:
+    """A measure's own end: end of sentence, else of probation."""
+    return func.coalesce(measure.sentence_end, measure.probation_end)
+
+
+def measure_finish(end: Any = None) -> ColumnElement[Any]:
+    """:func:`~spip_desktop.domain.summary.measure_finish` in SQL: the measure's ``end``,
+    or its person's closing day when it comes first."""
+    end = measure_end() if end is None else end
     return case(
-        (
-            and_(person.closed_on.is_not(None), or_(end.is_(None), person.closed_on < end)),
-            person.closed_on,
-        ),
+        (and_(_P.closed_on.is_not(None), or_(end.is_(None), _P.closed_on < end)), _P.closed_on),
         else_=end,
     )
 
 
-def active_on(day: date, measure: Any = _M, person: Any = _P) -> ColumnElement[bool]:
-    """:func:`~spip_desktop.domain.summary.measure_active_on` in SQL (cancelled measures
-    are left out by every query's ``WHERE``)."""
-    end = func.coalesce(measure.sentence_end, measure.probation_end)
+def active_on(day: date, start: Any = None, end: Any = None) -> ColumnElement[bool]:
+    """:func:`~spip_desktop.domain.summary.measure_active_on` in SQL, on a measure's
+    ``start`` and ``end`` (its columns by default; cancelled measures are left out by every
+    query's ``WHERE``), its person joined."""
+    start = measure_start() if start is None else start
+    end = measure_end() if end is None else end
     return and_(
-        measure_start(measure) <= day,
+        start <= day,
         or_(end.is_(None), end >= day),
-        or_(person.closed_on.is_(None), person.closed_on >= day),
+        or_(_P.closed_on.is_(None), _P.closed_on >= day),
     )
 
 
@@ -197,28 +208,12 @@ class SummaryRepository:
                 _M.measure_type.label("measure_type"),
                 _M.sentence_end.label("sentence_end"),
                 measure_start().label("start"),
-                func.coalesce(_M.sentence_end, _M.probation_end).label("end"),
+                measure_end().label("end"),
             )
             .where(_M.cancelled_on.is_(None))
             .subquery("followed")
         )
         return measures.join(_P, _P.id == measures.c.person_id), measures.c
-
-    def _active(self, c: Any, day: date) -> ColumnElement[bool]:
-        return and_(
-            c.start <= day,
-            or_(c.end.is_(None), c.end >= day),
-            or_(_P.closed_on.is_(None), _P.closed_on >= day),
-        )
-
-    def _finish(self, c: Any) -> ColumnElement[Any]:
-        return case(
-            (
-                and_(_P.closed_on.is_not(None), or_(c.end.is_(None), _P.closed_on < c.end)),
-                _P.closed_on,
-            ),
-            else_=c.end,
-        )
 
     def measure_type_counts(self, period: Period, scope: SummaryScope) -> MeasureTypeCounts:
         """By measure type: people followed on the first and on the last day (a person
@@ -226,12 +221,12 @@ class SummaryRepository:
         the index's order, then by type: no ``COUNT(DISTINCT)``."""
         first, last = period.first, period.last
         source, c = self._followed(period, scope)
-        finish = self._finish(c)
+        finish = measure_finish(c.end)
         per_type = (
             select(
                 c.measure_type.label("kind"),
-                func.max(case((self._active(c, first), 1), else_=0)).label("on_first"),
-                func.max(case((self._active(c, last), 1), else_=0)).label("on_last"),
+                func.max(case((active_on(first, c.start, c.end), 1), else_=0)).label("on_first"),
+                func.max(case((active_on(last, c.start, c.end), 1), else_=0)).label("on_last"),
                 func.sum(case((c.start.between(first, last), 1), else_=0)).label("started"),
                 func.sum(case((finish.between(first, last), 1), else_=0)).label("ended"),
             )
@@ -268,16 +263,16 @@ class SummaryRepository:
         (the regime as conditional sums: a sort of a few thousand rows, not of everyone)."""
         first, last = period.first, period.last
         source, c = self._followed(period, scope)
-        finish = self._finish(c)
+        finish = measure_finish(c.end)
         per_person = (
             select(
                 # one person per group: their regime and referent are each one value
                 func.max(_P.regime).label("regime"),
                 func.max(_P.referent_id).label("referent_id"),
-                func.max(case((self._active(c, first), 1), else_=0)).label("on_first"),
-                func.max(case((self._active(c, last), 1), else_=0)).label("on_last"),
+                func.max(case((active_on(first, c.start, c.end), 1), else_=0)).label("on_first"),
+                func.max(case((active_on(last, c.start, c.end), 1), else_=0)).label("on_last"),
                 # the latest end of sentence among the measures active on the last day
-                func.max(case((self._active(c, last), c.sentence_end))).label("latest"),
+                func.max(case((active_on(last, c.start, c.end), c.sentence_end))).label("latest"),
             )
             .select_from(source)
             .where(c.start <= last, or_(finish.is_(None), finish >= first), *person_scope(scope))
@@ -800,7 +795,7 @@ class SummaryRepository:
                 lambda r: DrillRow(
                     (
                         r.file_number,
-                        _name(r),
+                        _person_name(r.surname, r.given_names),
                         r.measure_type.label,
                         format_date(r.start),
                         format_date(r.finish),
@@ -829,7 +824,7 @@ class SummaryRepository:
                 lambda r: DrillRow(
                     (
                         format_date(r.day),
-                        _hours(r.start_time, r.end_time),
+                        f"{format_time(r.start_time)} – {format_time(r.end_time)}",
                         r.title or r.name,
                         r.name,
                     ),
@@ -871,7 +866,13 @@ class SummaryRepository:
                 stmt,
                 columns,
                 lambda r: DrillRow(
-                    (format_date(r.day), r.title, r.file_number, _name(r), r.code.label),
+                    (
+                        format_date(r.day),
+                        r.title,
+                        r.file_number,
+                        _person_name(r.surname, r.given_names),
+                        r.code.label,
+                    ),
                     r.person_id,
                     FileTab.STAGES,
                     stage_id=r.stage_id,
@@ -902,7 +903,13 @@ class SummaryRepository:
                 stmt,
                 columns,
                 lambda r: DrillRow(
-                    (r.number, format_date(r.at.date()), r.file_number, _name(r), r.nature),
+                    (
+                        r.number,
+                        format_date(r.at.date()),
+                        r.file_number,
+                        _person_name(r.surname, r.given_names),
+                        r.nature,
+                    ),
                     r.person_id,
                     FileTab.STAGES,
                 ),
@@ -930,7 +937,7 @@ class SummaryRepository:
                     (
                         format_date(r.day),
                         r.file_number,
-                        _name(r),
+                        _person_name(r.surname, r.given_names),
                         r.kind.label,
                         r.outcome.label if r.outcome else "non renseignée",
                     ),
@@ -943,7 +950,7 @@ class SummaryRepository:
         if indicator is I.CONVENTIONS_ACTIVE:
             where = self._conventions_active(period, scope)
         else:
-            where = self._conventions_expiring(expiry_window_of(period), scope)
+            where = self._conventions_expiring(expiry_window(period.month), scope)
         stmt = (
             select(c.id, c.partner_id, c.title, c.signed_on, c.expires_on, p.name)
             .join(p, p.id == c.partner_id)
@@ -1003,10 +1010,10 @@ class SummaryRepository:
             lambda r: DrillRow(
                 (
                     r.file_number,
-                    _name(r),
+                    _person_name(r.surname, r.given_names),
                     r.regime.short_label,
                     r.main_measure_type.label if r.main_measure_type else "",
-                    _referent(r),
+                    _agent_name(r.referent_given, r.referent_surname),
                 ),
                 r.person_id,
                 tab,
@@ -1058,7 +1065,7 @@ class SummaryRepository:
             lambda r: DrillRow(
                 (
                     r.file_number,
-                    _name(r),
+                    _person_name(r.surname, r.given_names),
                     _step_label(r.kind, r.other_label),
                     format_date(r.opened_on),
                     r.status.label,
@@ -1114,7 +1121,7 @@ class SummaryRepository:
                 DrillRow(
                     (
                         person.file_number,
-                        _name(person),
+                        _person_name(person.surname, person.given_names),
                         titles.get(f.enrolment.stage_id, ""),
                         format_date(day((status, f))),
                         status.label,
@@ -1150,14 +1157,6 @@ def _referent_of(source: Any) -> Any:
     return source.outerjoin(_REFERENT_TABLE, _REFERENT_TABLE.c.id == _P.referent_id)
 
 
-def _name(r: Any) -> str:
-    return f"{r.surname.upper()} {r.given_names}".strip()
-
-
-def _referent(r: Any) -> str:
-    return f"{r.referent_given} {r.referent_surname.upper()}" if r.referent_surname else ""
-
-
 #: What a summary's list shows of a step of a sensitive domain (health, disability): the
 #: list must not single those people out (R113-51); the file shows the step itself.
 UNDETAILED_STEP = "Autre démarche (domaine non détaillé)"
@@ -1167,15 +1166,3 @@ def _step_label(kind: StepKind, other_label: str) -> str:
     if public_domain(catalogue_item(kind).domain) is not catalogue_item(kind).domain:
         return UNDETAILED_STEP
     return other_label or kind.label
-
-
-def _hours(start: Any, end: Any) -> str:
-    return f"{start.hour} h {start.minute:02d} – {end.hour} h {end.minute:02d}".replace(
-        " h 00", " h"
-    )
-
-
-def expiry_window_of(period: Period) -> tuple[date, date]:
-    from ..domain.summary import expiry_window
-
-    return expiry_window(period.month)

@@ -70,6 +70,16 @@ def sync_folder(path: Path) -> None:
             os.close(folder)
 
 
+def check_writable(out: Path) -> None:
+    """The folder of ``out`` exists and takes files, or a French sentence says why not
+    (checked before any work, and before a number or a register entry is given out)."""
+    folder = out.parent
+    if not folder.is_dir():
+        raise SpipError(f"Le dossier « {folder} » n'existe pas : choisissez-en un autre.")
+    if not os.access(folder, os.W_OK):
+        raise SpipError(f"Le dossier « {folder} » n'est pas accessible en écriture.")
+
+
 def save_file(path: Path, data: bytes) -> None:
     """:func:`write_atomically`, its failure as a French sentence (:class:`SpipError`)."""
     try:

@@ -82,6 +82,7 @@ from ..domain.summary import (
 from ..domain.text import fold
 from .base import Clock, Service, UnitOfWorkSource, UserSession
 from .documents import letterhead_of, local_now
+from .files import check_writable as check_folder
 from .files import discard, file_error, sync_folder, write_part
 
 I = Indicator  # noqa: E741 - reads as the table of indicators it builds
@@ -412,18 +413,15 @@ _FORMATS = {f.value: f for f in ExportFormat}
 
 
 def check_writable(out: Path) -> None:
-    """The folder of ``out`` exists and takes files, or a French sentence says why not."""
-    folder = out.parent
+    """``out`` names a file (not a folder, nor a name the system refuses) in a folder that
+    takes files; otherwise a French sentence says why, before any work."""
     try:
         is_folder = out.is_dir()
     except OSError as error:  # a name the system refuses (too long...)
         raise file_error(out, error) from error
     if is_folder:
         raise SpipError(f"« {out} » est un dossier : donnez un nom de fichier.")
-    if not folder.is_dir():
-        raise SpipError(f"Le dossier « {folder} » n'existe pas : choisissez-en un autre.")
-    if not os.access(folder, os.W_OK):
-        raise SpipError(f"Le dossier « {folder} » n'est pas accessible en écriture.")
+    check_folder(out)
 
 
 def _stepper(progress: Progress | None) -> Callable[[int], None]:
