@@ -307,7 +307,7 @@ def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         services.close()
     print(
-        f"Synthèse de {sent.month.label} ({sent.scope.description}) écrite : {args.out} "
+        f"Synthèse {sent.month.of_label} ({sent.scope.description}) écrite : {args.out} "
         f"— empreinte SHA-256 {sent.sha256}, inscrite au registre (n° {sent.id})"
     )
     return EXIT_OK

@@ -128,6 +128,11 @@ class Month:
         return f"{MONTH_NAMES[self.month - 1]} {self.year}"
 
     @property
+    def of_label(self) -> str:
+        """``de mars 2026``, ``d'octobre 2026``: the month after « de », elided."""
+        return f"d'{self.label}" if self.label[0] in "aeiou" else f"de {self.label}"
+
+    @property
     def title(self) -> str:
         """``Mars 2026``."""
         return self.label[0].upper() + self.label[1:]
@@ -143,7 +148,7 @@ def check_month(month: Month, today: date) -> None:
     """A summary covers a month that has begun: a future month is refused."""
     if month.first_day > today:
         raise SpipError(
-            f"Le mois de {month.label} n'a pas encore commencé : "
+            f"Le mois {month.of_label} n'a pas encore commencé : "
             "choisissez un mois passé ou le mois en cours."
         )
 

@@ -364,7 +364,7 @@ class SummaryService(Service):
                         "summary_export",
                         sent_id,
                         None,
-                        f"{what} de la synthèse mensuelle de {summary.month.label} "
+                        f"{what} de la synthèse mensuelle {summary.month.of_label} "
                         f"({summary.scope.description}, {fmt.label}, "
                         f"{plural(len(summary.figures), 'ligne')})",
                     ),

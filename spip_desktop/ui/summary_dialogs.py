@@ -349,7 +349,7 @@ class SentCheckDialog(QDialog):
         self.setWindowTitle("Comparaison avec les données actuelles")
         self.setObjectName("sentCheckDialog")
         self.setStyleSheet(DIALOG_STYLE)
-        title = QLabel(f"Synthèse de {sent.month.label} — {sent.scope.description}")
+        title = QLabel(f"Synthèse {sent.month.of_label} — {sent.scope.description}")
         title.setObjectName("checkTitle")
         title.setWordWrap(True)
         intro = QLabel(

@@ -58,7 +58,7 @@ def test_each_format_is_written_and_registered(tmp_path: Path, base: Path) -> No
             str(out),
         )
         assert result.returncode == 0, result.stderr
-        assert f"Synthèse de {MONTH.label} (Tout le service) écrite" in result.stdout
+        assert f"Synthèse {MONTH.of_label} (Tout le service) écrite" in result.stdout
         digest = hashlib.sha256(out.read_bytes()).hexdigest()
         assert digest in result.stdout
         assert (MONTH.iso, "service", fmt, digest) in _register(base)

@@ -57,6 +57,8 @@ def test_a_month_runs_from_its_first_to_its_last_day() -> None:
     assert Month(2026, 1).previous == Month(2025, 12)
     assert Month(2025, 12).next == Month(2026, 1)
     assert (FEB.label, FEB.title, FEB.iso) == ("février 2026", "Février 2026", "2026-02")
+    assert (FEB.of_label, Month(2026, 10).of_label) == ("de février 2026", "d'octobre 2026")
+    assert (Month(2026, 4).of_label, Month(2026, 8).of_label) == ("d'avril 2026", "d'août 2026")
     assert FEB.end == datetime(2026, 3, 1)
 
 
