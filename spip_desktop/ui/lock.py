@@ -32,11 +32,19 @@ INPUT_EVENTS = frozenset(
 class InactivityWatcher(QObject):
     """Emits ``idle`` after ``minutes`` without any keyboard, mouse or touch input.
 
+    Seeing input takes an event filter on the whole application, and every event of every
+    widget (hundreds of thousands when a file's tabs are built) would cross into Python
+    through it. So the filter only waits for the next input: the first one restarts the
+    timer and removes the filter, which comes back ``REARM_MS`` later. The delay is then
+    measured from an input at most that long before the last one, a second in fifteen
+    minutes, and the work that follows a click or a key runs without the filter.
+
     Signals:
         idle(): the delay passed with no input.
     """
 
     idle = Signal()
+    REARM_MS = 1000
 
     def __init__(self, minutes: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,6 +53,11 @@ class InactivityWatcher(QObject):
         self.timer.timeout.connect(self.idle)
         self.set_minutes(minutes)
         self.paused = True
+        self._filtering = False
+        self._rearm = QTimer(self)
+        self._rearm.setSingleShot(True)
+        self._rearm.setInterval(self.REARM_MS)
+        self._rearm.timeout.connect(self._install)
 
     def set_minutes(self, minutes: int) -> None:
         self.timer.setInterval(minutes * 60_000)
@@ -53,21 +66,32 @@ class InactivityWatcher(QObject):
 
     def start(self) -> None:
         self.paused = False
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        self._install()
         self.timer.start()
 
     def stop(self) -> None:
         self.paused = True
         self.timer.stop()
+        self._rearm.stop()
+        self._uninstall()
+
+    def _install(self) -> None:
         app = QApplication.instance()
-        if app is not None:
+        if app is not None and not self.paused and not self._filtering:
+            app.installEventFilter(self)
+            self._filtering = True
+
+    def _uninstall(self) -> None:
+        app = QApplication.instance()
+        if app is not None and self._filtering:
             app.removeEventFilter(self)
+        self._filtering = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self.paused and event.type() in INPUT_EVENTS:
             self.timer.start()  # restart: the user is here
+            self._uninstall()
+            self._rearm.start()
         return False
 
 

@@ -250,6 +250,48 @@ def test_input_restarts_the_inactivity_timer(qtbot, services: Services, prompter
     window.watcher.stop()
 
 
+def test_the_inactivity_filter_steps_aside_after_an_input_and_comes_back(
+    qtbot, services: Services, prompter, runner
+) -> None:
+    """Every event of the application would cross into Python through the watcher's
+    filter (opening a file builds tens of thousands): after an input it steps aside for
+    ``REARM_MS``, then watches again, so later input still restarts the timer."""
+    window = make_window(qtbot, services, prompter, runner)
+    watcher = window.watcher
+    app = QApplication.instance()
+    watcher._rearm.setInterval(200)
+    watcher.timer.setTimerType(Qt.TimerType.PreciseTimer)  # remainingTime to the ms
+    watcher.start()
+    watcher.timer.setInterval(5_000)
+    watcher.timer.start()
+    assert watcher._filtering
+    qtbot.wait(400)
+    QTest.keyClick(window, Qt.Key.Key_Shift)
+    assert watcher.timer.remainingTime() > 4_800  # the key restarted the delay
+    assert not watcher._filtering  # and the filter stepped aside
+    qtbot.wait(500)
+    assert watcher.timer.remainingTime() < 4_600  # nothing restarted it meanwhile
+    assert watcher._filtering  # watching again after the pause
+    QApplication.sendEvent(window, _mouse_move())
+    assert watcher.timer.remainingTime() > 4_800
+    watcher.stop()
+    assert not watcher._filtering and not watcher.timer.isActive()
+    qtbot.wait(300)
+    assert not watcher._filtering  # a pending re-arm does not come back once stopped
+    assert app is not None
+
+
+def _mouse_move() -> QMouseEvent:
+    return QMouseEvent(
+        QEvent.Type.MouseMove,
+        QPoint(5, 5).toPointF(),
+        QPoint(5, 5).toPointF(),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+
+
 def test_changing_user_from_the_lock_screen_is_refused_while_work_is_unsaved(
     qtbot, admin_and_cpip: Services, reference: Reference, prompter, runner
 ) -> None:
@@ -506,6 +548,32 @@ def test_a_sign_in_typed_during_the_start_up_check_goes_through_once_it_passes(
     assert window.user is None  # nobody gets in before the check
     window.set_database_checked(True)
     assert window.user is not None and window.user.login == "e.lefevre"
+
+
+def test_signing_in_prepares_the_workspace_with_the_check_and_never_fails_for_it(
+    qtbot, admin_and_cpip: Services, prompter, runner
+) -> None:
+    """The workspace's modules and services are prepared in the sign-in's task (on the
+    worker thread in the application), after the password passed; a failure there only
+    costs time: the officer still gets in."""
+    window = make_window(qtbot, admin_and_cpip, prompter, runner)
+    page = window.sign_in_page
+    assert isinstance(page, SignInPage)
+    assert page.prepare == window.prepare_workspace
+    order: list[str] = []
+
+    def prepare() -> None:
+        order.append("prepare")
+        raise RuntimeError("an import went wrong")
+
+    page.prepare = prepare
+    window.ready.connect(lambda: order.append("ready"))
+    sign_in(window, "e.lefevre", "Mauvais-mot-2026!")
+    assert order == [] and window.user is None  # refused: nothing prepared
+    sign_in(window, "e.lefevre", PASSWORD)
+    assert window.user is not None and window.user.login == "e.lefevre"
+    assert order[0] == "prepare" and window.todo_page is not None
+    window.prepare_workspace()  # the real one runs whole on an open base
 
 
 def test_nothing_under_the_lock_takes_keys_and_closing_waits_for_the_password(
