@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEventLoop, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -57,6 +57,29 @@ if TYPE_CHECKING:
     from .todo_page import TodoPage
 
 APP_TITLE = "SPIP Desktop"
+
+
+#: The interface modules the workspace and a person's file are built from.
+WORKSPACE_MODULES = (
+    "todo_page",
+    "person_list_model",
+    "persons_page",
+    "reference_page",
+    "stages_page",
+    "rights_page",
+    "partners_page",
+    "person_file_page",
+    "person_stages_panel",
+    "person_rights_panel",
+    "journal_panel",
+    "timeline_panel",
+)
+
+
+def _yield_to_event_loop() -> None:
+    """Let the event loop paint and run timers and results, but not the user's input (the
+    workspace being built is not ready for it)."""
+    QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
 
 class MainWindow(QMainWindow):
@@ -256,6 +279,8 @@ class MainWindow(QMainWindow):
                 self.backend.accounts, self.runner, self.service_settings.service_name, self.demo
             )
         page.signed_in.connect(self.enter)
+        if isinstance(page, SignInPage):
+            page.prepare = self.prepare_workspace
         page.set_ready(self.database_checked)
         self.sign_in_page = page
         self.gate.addWidget(page)
@@ -305,8 +330,13 @@ class MainWindow(QMainWindow):
             self._make_list_tab_permanent()
             self.file_tabs.setCurrentIndex(0)
             self._add_section(self.SECTION_PERSONS, "Personnes suivies", self.file_tabs)
+        # Each section takes 20 to 70 ms to build at 250,000 people; the event loop runs
+        # between them (no user input) so that the window never freezes for their sum.
+        _yield_to_event_loop()
         self._add_stages_section(user)
+        _yield_to_event_loop()
         self._add_rights_sections(user)
+        _yield_to_event_loop()
         self._add_summary_section(user)
         self.reference_page = ReferencePage(
             backend.reference,
@@ -315,6 +345,7 @@ class MainWindow(QMainWindow):
         )
         self.reference_page.changed.connect(self._on_reference_changed)
         self._add_section(self.SECTION_REFERENCE, "Référentiel du service", self.reference_page)
+        _yield_to_event_loop()
         self._add_admin_sections(user)
         self.nav_list.setCurrentRow(0)
         self.screens.setCurrentWidget(self.workspace)
@@ -332,6 +363,19 @@ class MainWindow(QMainWindow):
         if self.todo_page is not None:
             self.todo_page.setFocus()
         self.watcher.start()
+
+    def prepare_workspace(self) -> None:
+        """On the sign-in's worker thread, while the password is checked: import what the
+        workspace is made of and create its services, which took 175 ms of the GUI
+        thread at the first sign-in (the modules' classes, named tuples and queries)."""
+        import importlib
+
+        for module in WORKSPACE_MODULES:
+            importlib.import_module(f"{__package__}.{module}")
+        backend = self.backend
+        if backend is not None:
+            for service in ("todo", "stages", "rights", "partners", "journal", "timeline"):
+                getattr(backend, service)
 
     def _add_todo_section(self, user: User) -> None:
         """*À traiter*, the home screen: what is due today for the agent signed in."""
@@ -381,6 +425,7 @@ class MainWindow(QMainWindow):
                 lambda person_id, step_id: self.open_file(person_id, FileTab.RIGHTS, step_id)
             )
             self._add_section(self.SECTION_RIGHTS, "Accès aux droits", self.rights_page)
+            _yield_to_event_loop()
         if any(
             user.may(p, any_person=True)
             for p in (
@@ -780,8 +825,15 @@ class MainWindow(QMainWindow):
         from .person_file_page import PersonFilePage
 
         assert self.backend is not None and self.user is not None
+        # Built inside the tabs' own stack: a page built apart and then added is styled
+        # twice (the style sheet applies again to the whole page when it changes parent).
         page = PersonFilePage(
-            self.backend.persons, self.prompter, self.reference, self._today, self.user
+            self.backend.persons,
+            self.prompter,
+            self.reference,
+            self._today,
+            self.user,
+            self.file_tabs.findChild(QStackedWidget),
         )
         page.export_access = self.backend.subject_access.export
         if self.stages_page is not None:

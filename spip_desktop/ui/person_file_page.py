@@ -57,11 +57,23 @@ class FilePanel(Protocol):
 
 @dataclass(frozen=True)
 class AttachedPanel:
+    #: The tab's page: the panel moves into it when the tab is first shown.
     widget: QWidget
     panel: FilePanel
     #: The tab shows when the user has one of these on the file.
     permissions: tuple[Permission, ...]
     show_record: Callable[[int], None] | None = None
+
+    def mount(self) -> None:
+        """Put the panel in its tab (once). Until then it stays out of the page, unstyled:
+        the style sheet is applied to a widget's whole subtree when it enters a shown
+        page, and four panels nobody looks at made opening a file twice as slow."""
+        panel = self.panel
+        assert isinstance(panel, QWidget)
+        if panel.parentWidget() is not self.widget:
+            layout = self.widget.layout()
+            assert layout is not None
+            layout.addWidget(panel)
 
 
 def _bind(
@@ -499,8 +511,10 @@ class PersonFilePage(QWidget):
         on this file. The panel reloads each time its tab is shown; ``show_record(id)``
         selects one of its records (a step, a journal entry) when a link asks for it."""
         assert isinstance(panel, QWidget)
-        self.panels[tab] = AttachedPanel(panel, panel, permissions, show_record)
-        self.tabs.insertTab(self.tabs.indexOf(self.history), panel, label)
+        holder = QWidget()
+        QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+        self.panels[tab] = AttachedPanel(holder, panel, permissions, show_record)
+        self.tabs.insertTab(self.tabs.indexOf(self.history), holder, label)
         changed = getattr(panel, "changed", None)
         if changed is not None:
             changed.connect(self._on_panel_changed)
@@ -517,6 +531,7 @@ class PersonFilePage(QWidget):
         self.tabs.setTabVisible(self.tabs.indexOf(widget), visible)
         panel.set_file(file if visible else None)
         if visible and self.tabs.currentWidget() is widget:
+            attached.mount()
             panel.reload()
 
     def _on_panel_changed(self) -> None:
@@ -530,6 +545,7 @@ class PersonFilePage(QWidget):
             return
         for attached in self.panels.values():
             if attached.widget is widget:
+                attached.mount()
                 attached.panel.reload()
 
     def tab_widget(self, tab: FileTab) -> QWidget | None:

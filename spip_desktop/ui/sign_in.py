@@ -6,6 +6,7 @@ runner, never on the GUI thread; the button shows the wait.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -39,6 +40,8 @@ from ..domain.security import (
 from .backend import AccountActions
 from .tasks import TaskRunner
 from .widgets import Card, ErrorLabel, field_with_error, set_invalid
+
+log = logging.getLogger(__name__)
 
 
 def _password_edit(placeholder: str = "") -> QLineEdit:
@@ -151,6 +154,8 @@ class SignInPage(QWidget):
         self._busy = _Busy(self.sign_in_button, "Vérification…")
         self.ready = True
         self._pending = False
+        #: Run on the worker after a successful check, before the workspace is built.
+        self.prepare: Callable[[], None] | None = None
 
         self.demo_buttons: dict[str, QPushButton] = {}
         card.setFixedWidth(440)
@@ -227,9 +232,18 @@ class SignInPage(QWidget):
             return
         self.error_label.show_message(None)
         self._busy.start()
-        self.runner.run(
-            lambda: self.accounts.login(login, password), self._on_signed_in, self._on_refused
-        )
+        prepare = self.prepare
+
+        def work() -> User:
+            user = self.accounts.login(login, password)
+            if prepare is not None:
+                try:
+                    prepare()
+                except Exception:  # the workspace imports again on the GUI thread
+                    log.exception("workspace not prepared during sign-in")
+            return user
+
+        self.runner.run(work, self._on_signed_in, self._on_refused)
 
     def _on_signed_in(self, user: User) -> None:
         self._busy.done()

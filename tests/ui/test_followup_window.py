@@ -157,8 +157,9 @@ def test_the_file_has_its_rights_journal_and_timeline_tabs_and_an_event_opens_it
     assert labels[:2] == ["Identité", "Mesures et obligations"]
     assert {"Accès aux droits", "Journal", "Chronologie"} <= set(labels)
     assert labels.index("Chronologie") < labels.index("Historique")
-    timeline = page.panels[FileTab.TIMELINE].widget
-    assert page.tabs.currentWidget() is timeline
+    timeline = page.panels[FileTab.TIMELINE].panel
+    assert page.tabs.currentWidget() is page.panels[FileTab.TIMELINE].widget
+    assert timeline.parentWidget() is page.tabs.currentWidget()  # mounted when shown
 
     event = next(
         e
@@ -209,7 +210,7 @@ def test_a_measure_event_selects_the_measure_and_a_change_selects_its_history_li
     window = make_window(qtbot, services, cpip, prompter, runner)
     page = window.open_file(person_id, FileTab.TIMELINE)
     assert page is not None
-    timeline = page.panels[FileTab.TIMELINE].widget
+    timeline = page.panels[FileTab.TIMELINE].panel
     events = services.timeline.timeline(person_id, TimelineQuery()).events
     second = next(x for x in file.measures if x.draft.measure_type is MeasureType.SURSIS_PROBATOIRE)
     measure_event = next(

@@ -25,6 +25,7 @@ from spip_desktop.domain.stages import (
     StageDraft,
 )
 from spip_desktop.ui.main_window import MainWindow
+from spip_desktop.ui.person_file_page import FileTab
 from spip_desktop.ui.prompter import Choice
 from spip_desktop.ui.stage_dialog import StageDialog
 from spip_desktop.ui.stages_page import StagesPage
@@ -251,8 +252,10 @@ def test_the_person_file_shows_their_stages(
     person_id = services.stages.stage_enrolments(stage.id)[0].enrolment.person.id
     file_page = window.open_file(person_id)
     assert file_page is not None and file_page.stages_panel is not None
-    file_page.tabs.setCurrentWidget(file_page.stages_panel)
     panel = file_page.stages_panel
+    assert panel.parentWidget() is None  # not built into the page until its tab shows
+    assert file_page.show_tab(FileTab.STAGES)
+    assert panel.parentWidget() is file_page.tabs.currentWidget()
     assert panel.model.rowCount() == 1
     assert panel.model.record_at(0).stage.id == stage.id
     panel.table.selectRow(0)
