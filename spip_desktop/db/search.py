@@ -101,6 +101,10 @@ class Plan(Enum):
     """How to combine a full-text match with the list's filters and order."""
 
     LIKE = "like"  # backends without FTS5: word-prefix LIKE on the folded text
+    #: Without FTS5, few matches: the LIKE matches gathered first (trigram index), then
+    #: sorted. Walking the sort index instead reads every name before the first match:
+    #: 200,000 rows for ``pet`` at 250,000 people, 240 ms on PostgreSQL.
+    LIKE_SET = "like_set"
     JOIN = "join"  # few matches: read them all, sort them through the covering index
     IN = "in"  # many matches: walk the sort index, look each row up in the match set
     EXISTS = "exists"  # nearly everyone matches: walk the sort index, probe FTS per row
@@ -141,10 +145,25 @@ def has_fts(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+def estimate_like_matches(session: Session, terms: list[str]) -> int:
+    """The matches to expect without FTS5: those among the first rows, scaled (the
+    primary key's range reads ``SAMPLE_ROWS`` rows: a millisecond or two)."""
+    dialect = session.get_bind().dialect.name
+    people = int(session.scalar(select(func.max(PersonRow.id))) or 0)
+    counted = select(func.count()).where(*(_word_prefix(term, dialect) for term in terms))
+    if people <= SAMPLE_ROWS:
+        return int(session.scalar(counted) or 0)
+    hits = int(session.scalar(counted.where(PersonRow.id <= SAMPLE_ROWS)) or 0)
+    return hits * people // SAMPLE_ROWS
+
+
 def choose_plan(session: Session, terms: list[str], count_only: bool = False) -> Plan:
     """Pick the plan from the estimated number of matches (see :class:`Plan`)."""
     if not has_fts(session):
-        return Plan.LIKE
+        if count_only:
+            return Plan.LIKE  # no order to keep: the trigram index answers at once
+        few = estimate_like_matches(session, terms) < FEW_MATCHES
+        return Plan.LIKE_SET if few else Plan.LIKE
     estimate, people = estimate_matches(session, terms)
     if estimate < FEW_MATCHES:
         return Plan.JOIN
@@ -178,6 +197,14 @@ def restrict(
     ``dialect`` is the backend's name: without FTS5 (not SQLite) every plan is the
     LIKE plan.
     """
+    if plan is Plan.LIKE_SET:
+        matches = (
+            select(PersonRow.id.label("match_id"))
+            .where(*(_word_prefix(term, dialect) for term in terms))
+            .cte("search_matches")
+            .prefix_with("MATERIALIZED")  # gathered once, not walked in the list's order
+        )
+        return stmt.join(matches, matches.c.match_id == PersonRow.id)
     if plan is Plan.LIKE or dialect != "sqlite":
         return stmt.where(and_(*(_word_prefix(term, dialect) for term in terms)))
     if plan is Plan.JOIN:

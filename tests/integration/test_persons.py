@@ -361,6 +361,28 @@ def test_the_planner_follows_selectivity(services: Services) -> None:
             monkeypatch.undo()
 
 
+@pytest.mark.postgresql_only
+def test_without_fts_the_planner_gathers_few_matches_before_sorting(services: Services) -> None:
+    """On PostgreSQL a rare name is gathered through the trigram index, then sorted;
+    walking the name index would read every name before it. A common one walks."""
+    from spip_desktop.db.unit_of_work import UnitOfWorkFactory
+
+    for i in range(30):
+        services.persons.create(person_draft(surname=f"Martin{i}", file_number=f"M-{i:03d}"))
+    services.persons.create(person_draft(surname="Zorro", file_number="Z-1"))
+    with UnitOfWorkFactory(services.engine).reader() as uow:
+        assert search.choose_plan(uow.session, ["zorro"]) is Plan.LIKE_SET
+        assert search.choose_plan(uow.session, ["zorro"], count_only=True) is Plan.LIKE
+        monkeypatch = pytest.MonkeyPatch()
+        monkeypatch.setattr(search, "FEW_MATCHES", 5)
+        try:
+            assert search.estimate_like_matches(uow.session, ["martin"]) == 30
+            assert search.choose_plan(uow.session, ["martin"]) is Plan.LIKE
+        finally:
+            monkeypatch.undo()
+    assert names(services, text="zorro") == ["Zorro Jean"]
+
+
 def test_constraints_the_services_did_not_foresee_still_read_as_french(
     services: Services,
 ) -> None:
