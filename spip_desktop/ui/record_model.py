@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 Index = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
 INACTIVE_COLOR = QColor("#8a8a8a")
+#: Rows a column's width is fitted to (besides those on screen).
+FIT_ROWS = 60
 
 
 @dataclass(frozen=True)
@@ -82,5 +84,9 @@ def configure_table(table: QTableView) -> None:
     table.verticalHeader().hide()
     table.setAlternatingRowColors(True)
     table.setShowGrid(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    # Widths from the rows on screen and the next ones, not from a thousand: each row
+    # asked is a call into Python, and a chronology holds 2,000 events (bench/README.md).
+    header.setResizeContentsPrecision(FIT_ROWS)
