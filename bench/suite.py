@@ -1144,7 +1144,7 @@ def scenario_memory(ctx: Context) -> list[Row]:
             "MB",
             rss,
             rss,
-            "bare window (the start-up scenario)",
+            "bare PySide6 QMainWindow",
             None,
             "≤ 300 MB",
             rss <= 300,

@@ -1,12 +1,15 @@
 """Item model of the *Personnes suivies* list: pages loaded off the GUI thread.
 
-The model holds only the rows already fetched; ``fetchMore`` asks for the next
-page when the view scrolls near the end, and a new search or sort replaces the
-rows when its first page arrives (a late answer to an older query is dropped).
+The list grows as the view scrolls: ``fetchMore`` asks for the next page near the
+end, and a new search or sort replaces the rows when its first page arrives (a late
+answer to an older query is dropped). Only the ``KEPT_PAGES`` pages last shown stay in
+memory: a page scrolled far away is dropped and asked again (off the GUI thread) if the
+view comes back to it, so that scrolling 220,000 lines does not hold them all.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,6 +30,7 @@ from .tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 100  # about four screens of rows; more come as the list scrolls
+KEPT_PAGES = 30  # pages kept in memory (the last shown); others are asked again
 
 
 @dataclass(frozen=True)
@@ -106,8 +110,12 @@ class PersonListModel(QAbstractTableModel):
         self._load_page = load_page
         self._count = count
         self._runner = runner
-        self._rows: list[PersonRow] = []
-        self._display: list[tuple[str, ...]] = []
+        # Page number -> (rows, their cells formatted once), the last shown last.
+        self._pages: OrderedDict[int, tuple[list[PersonRow], list[tuple[str, ...]]]] = (
+            OrderedDict()
+        )
+        self._asked: set[int] = set()  # dropped pages being fetched again
+        self._size = 0  # rows the list has grown to
         self._query = PersonQuery()
         self._generation = 0
         self._has_more = False
@@ -145,8 +153,9 @@ class PersonListModel(QAbstractTableModel):
         if generation != self._generation or page is None:
             return
         self.beginResetModel()
-        self._rows = list(page.rows)
-        self._display = _format(page.rows)
+        self._pages = OrderedDict({0: (list(page.rows), _format(page.rows))})
+        self._asked = set()
+        self._size = len(page.rows)
         self._has_more = page.has_more
         self._fetching = False
         self.endResetModel()
@@ -175,25 +184,41 @@ class PersonListModel(QAbstractTableModel):
 
     # -- Qt model ----------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._size
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
+
+    def _page(self, row: int) -> tuple[list[PersonRow], list[tuple[str, ...]]] | None:
+        """The page holding ``row`` (marked as just shown), or None while it is fetched."""
+        number = row // PAGE_SIZE
+        page = self._pages.get(number)
+        if page is None:
+            if 0 <= row < self._size:
+                self._fetch_again(number)
+            return None
+        if number != next(reversed(self._pages)):
+            self._pages.move_to_end(number)
+        return page
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # The view asks for about ten roles per cell at every repaint: answer the
         # common case from the strings formatted when the page arrived.
         if role == _DISPLAY:
+            page = self._page(index.row())
+            if page is None:
+                return "…" if index.column() == 0 else None
             try:
-                return self._display[index.row()][index.column()]
+                return page[1][index.row() % PAGE_SIZE][index.column()]
             except IndexError:
                 return None
         if role not in _OTHER_ROLES or not index.isValid():
             return None
-        row_number = index.row()
-        if not 0 <= row_number < len(self._rows):
+        page = self._page(index.row())
+        offset = index.row() % PAGE_SIZE
+        if page is None or offset >= len(page[0]):
             return None
-        row = self._rows[row_number]
+        row = page[0][offset]
         if role == _FOREGROUND:
             return CLOSED_COLOR if row.closed else None
         if role == _USER:
@@ -201,7 +226,7 @@ class PersonListModel(QAbstractTableModel):
         column = COLUMNS[index.column()]
         if role == _TOOLTIP:
             return "Dossier clôturé" if row.closed else (column.tooltip or None)
-        return f"{column.title} : {self._display[row_number][index.column()]}"
+        return f"{column.title} : {page[1][offset][index.column()]}"
 
     def headerData(
         self,
@@ -232,29 +257,69 @@ class PersonListModel(QAbstractTableModel):
         if not self.canFetchMore(parent):
             return
         self._fetching = True
-        generation, query, offset = self._generation, self._query, len(self._rows)
+        generation, query, offset = self._generation, self._query, self._size
         self._runner.run(
             lambda: self._load_page(query, offset, PAGE_SIZE),
-            lambda page: self._on_more(generation, page),
+            lambda page: self._on_more(generation, offset, page),
             lambda error: self._on_failed(generation, error),
         )
 
-    def _on_more(self, generation: int, page: PersonPage) -> None:
+    def _on_more(self, generation: int, offset: int, page: PersonPage) -> None:
         if generation != self._generation:
             return
         self._fetching = False
         self._has_more = page.has_more
         if page.rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
-            self._rows.extend(page.rows)
-            self._display.extend(_format(page.rows))
+            self.beginInsertRows(QModelIndex(), offset, offset + len(page.rows) - 1)
+            self._keep(offset // PAGE_SIZE, list(page.rows))
+            self._size = offset + len(page.rows)
             self.endInsertRows()
         self.page_loaded.emit()
 
+    def _keep(self, number: int, rows: list[PersonRow]) -> None:
+        self._pages[number] = (rows, _format(rows))
+        self._pages.move_to_end(number)
+        while len(self._pages) > KEPT_PAGES:
+            self._pages.popitem(last=False)  # the page shown longest ago
+
+    def _fetch_again(self, number: int) -> None:
+        """Ask again for a page dropped from memory that the view shows again."""
+        if number in self._asked:
+            return
+        self._asked.add(number)
+        generation, query = self._generation, self._query
+
+        def arrived(page: PersonPage) -> None:
+            if generation != self._generation:
+                return
+            self._asked.discard(number)
+            first = number * PAGE_SIZE
+            rows = list(page.rows[: max(0, self._size - first)])
+            self._keep(number, rows)
+            last = first + max(len(rows), 1) - 1
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+        def failed(error: BaseException) -> None:
+            self._asked.discard(number)
+            self._on_failed(generation, error)
+
+        self._runner.run(
+            lambda: self._load_page(query, number * PAGE_SIZE, PAGE_SIZE), arrived, failed
+        )
+
     # -- helpers -----------------------------------------------------------------
     def person_at(self, row: int) -> PersonRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        """The row's person, when its page is in memory (always for a row on screen)."""
+        page = self._pages.get(row // PAGE_SIZE)
+        if page is None or not 0 <= row < self._size:
+            return None
+        rows = page[0]
+        return rows[row % PAGE_SIZE] if row % PAGE_SIZE < len(rows) else None
 
     def row_of(self, person_id: int) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.id == person_id), -1)
+        """The row of ``person_id`` among the pages in memory, else -1."""
+        for number, (rows, _) in self._pages.items():
+            for offset, row in enumerate(rows):
+                if row.id == person_id:
+                    return number * PAGE_SIZE + offset
+        return -1

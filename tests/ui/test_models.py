@@ -90,6 +90,40 @@ def test_person_list_model_pages_in_and_shows_french_values(qtbot, runner) -> No
     assert model.index(5, 0).data(Qt.ItemDataRole.ToolTipRole) == "Dossier clôturé"
 
 
+def test_the_list_keeps_only_the_pages_last_shown_and_asks_again_for_the_others(
+    monkeypatch, runner
+) -> None:
+    """Scrolling a whole service's list must not hold every line: pages shown long ago
+    are dropped and fetched again, with today's rows, when the view comes back."""
+    from spip_desktop.ui import person_list_model
+
+    monkeypatch.setattr(person_list_model, "KEPT_PAGES", 3)
+    pages = FakePages(make_rows(1000))
+    model = PersonListModel(pages.load, pages.count, runner)
+    model.set_query(PersonQuery())
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == 1000
+    assert len(model._pages) == 3  # the three last pages only
+    assert model.person_at(999).surname == "Nom999"
+    assert model.person_at(5) is None  # dropped
+    asked = len(pages.queries)
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, last: changed.append((first.row(), last.row())))
+    model.index(5, 0).data()  # the view shows it again: asked off the GUI thread
+    assert len(pages.queries) == asked + 1
+    assert changed == [(0, PAGE_SIZE - 1)]
+    assert model.index(5, 0).data() == "NOM005"
+    assert model.person_at(5).surname == "Nom005"
+    assert model.row_of(5) == 5 and model.row_of(500) == -1
+    assert len(model._pages) == 3
+    pages.rows[5] = pages.rows[5]._replace(surname="Renommé")  # changed meanwhile
+    for row in (300, 400, 600, 700):  # other pages push page 0 out again
+        model.index(row, 0).data()
+    model.index(5, 0).data()
+    assert model.index(5, 0).data() == "RENOMMÉ"  # never an old copy
+
+
 def test_sorting_asks_the_service_for_a_new_order(runner) -> None:
     pages = FakePages(make_rows(10))
     model = PersonListModel(pages.load, pages.count, runner)
