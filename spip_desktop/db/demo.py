@@ -527,9 +527,9 @@ def populate(
                     )
                 for row in obligation_rows:
                     row.update(measure_id=measure_id + row.pop("measure_index"), **stamp)
-                _insert(connection, m.PersonRow, person_rows)
-                _insert(connection, m.MeasureRow, measure_rows)
-                _insert(connection, m.ObligationRow, obligation_rows)
+                insert_rows(connection, m.PersonRow, person_rows)
+                insert_rows(connection, m.MeasureRow, measure_rows)
+                insert_rows(connection, m.ObligationRow, obligation_rows)
                 person_id += len(person_rows)
                 measure_id += len(measure_rows)
                 n_measures += len(measure_rows)
@@ -545,10 +545,13 @@ def populate(
         from . import demo_rights
 
         demo_rights.populate_rights(connection, seed, today)
+        from . import demo_audit
+
+        demo_audit.populate_audit(connection, seed, today)
     return DemoSummary(persons, n_measures, n_obligations, stages.stages, stages.enrolments)
 
 
-def _insert(connection: Connection, model: type[m.Base], rows: list[dict[str, Any]]) -> None:
+def insert_rows(connection: Connection, model: type[m.Base], rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (dictionaries with the same keys) through the driver, each value
     converted by its column type's own bind processor (as SQLAlchemy would): ``COPY`` on
     PostgreSQL, several times quicker than batched ``INSERT``; on SQLite one ``executemany``

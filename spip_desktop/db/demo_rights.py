@@ -26,7 +26,7 @@ from ..domain.rights import Actor, StepKind, StepStatus, catalogue_item
 from ..domain.stage_terms import Cadre
 from ..domain.todo import TodoWindows
 from . import models as m
-from .demo import _catch_up_sequences, _insert, _next_id
+from .demo import _catch_up_sequences, _next_id, insert_rows
 from .models import utcnow
 
 #: The day France Travail replaced Pôle emploi: older steps keep the old label.
@@ -378,9 +378,9 @@ def _people(connection: Connection, batch_size: int = 20_000) -> Iterator[list[_
 
 
 def _flush(connection: Connection, batch: _Batch) -> None:
-    _insert(connection, m.RightsStepRow, batch.steps)
-    _insert(connection, m.RightsStepUpdateRow, batch.updates)
-    _insert(connection, m.JournalEntryRow, batch.journal)
+    insert_rows(connection, m.RightsStepRow, batch.steps)
+    insert_rows(connection, m.RightsStepUpdateRow, batch.updates)
+    insert_rows(connection, m.JournalEntryRow, batch.journal)
     batch.steps.clear()
     batch.updates.clear()
     batch.journal.clear()

@@ -168,3 +168,47 @@ def test_detainees_have_an_arrival_date_and_the_sas_placements_spread_over_month
     placed = [since for _, kind, since, _, _ in detained if kind == "sas"]
     assert len(placed) > 20
     assert len({(d.year, d.month) for d in placed}) >= 8  # several months have placements
+
+
+def test_the_demo_leaves_a_year_of_audit_trail_that_verifies(
+    demo_rows: list[tuple], demo_path: Path
+) -> None:
+    """Four entries a person over the year before the day of generation (files opened,
+    changed, printed), in time order and chained as the application chains them."""
+    from spip_desktop.db.audit import verify
+    from spip_desktop.db.demo_audit import PER_PERSON
+
+    engine = create_engine_for(sqlite_file_url(demo_path))
+    try:
+        report = verify(engine)
+        with engine.connect() as connection:
+            people = connection.scalar(text("SELECT count(*) FROM person"))
+            actions = {
+                str(action): int(n)
+                for action, n in connection.execute(
+                    text("SELECT action, count(*) FROM audit_entry GROUP BY 1")
+                )
+            }
+            first, last = connection.execute(
+                text("SELECT min(at), max(at) FROM audit_entry")
+            ).one()
+            ordered = connection.scalar(
+                text(
+                    "SELECT count(*) FROM audit_entry a JOIN audit_entry b ON b.id = a.id + 1 "
+                    "WHERE b.at < a.at"
+                )
+            )
+            unknown = connection.scalar(
+                text(
+                    "SELECT count(*) FROM audit_entry a LEFT JOIN person p ON p.id = a.person_id "
+                    "WHERE p.id IS NULL"
+                )
+            )
+    finally:
+        engine.dispose()
+    assert report.ok, report.message()
+    assert sum(actions.values()) == PER_PERSON * people
+    assert set(actions) == {"view", "update", "print"}
+    assert actions["view"] > actions["update"] > 0 and actions["print"] > 0
+    assert str(DAY - timedelta(days=366)) < str(first) and str(last) < str(DAY)
+    assert ordered == 0 and unknown == 0

@@ -537,6 +537,10 @@ def test_demo_data_are_those_of_sqlite_and_new_people_follow(
     # the sequences moved past the ids the generator chose
     created = services.persons.create(person_draft(file_number="APRES-DEMO"))
     assert created.person.id == 301
+    # the demo's audit trail verifies, and the application's next entry chains after it
+    report = services.audit.verify()
+    assert report.ok, report.message()
+    assert report.checked > 4 * 300
     assert services.persons.count(PersonQuery()) > 0
     assert names(services, text="apres demo") == ["Dupont Jean"]
 
