@@ -9,7 +9,9 @@ every window without closing anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -74,6 +76,24 @@ WORKSPACE_MODULES = (
     "journal_panel",
     "timeline_panel",
 )
+
+
+@contextmanager
+def _no_collection(settle: bool = False) -> Iterator[None]:
+    """No cyclic garbage collection while a screen is built: the thousands of objects it
+    creates triggered full collections of 70 to 80 ms in the middle (bench/README.md,
+    [6/6]). ``settle``: what was built lives as long as the session, so the collector
+    stops walking it (as the application does at start-up, ``app.settle_long_lived_objects``);
+    signing out gives it back."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        if settle:
+            gc.freeze()
 
 
 def _yield_to_event_loop() -> None:
@@ -304,6 +324,10 @@ class MainWindow(QMainWindow):
             self.user = user
             self.change_password(required=True)
             return
+        with _no_collection(settle=True):
+            self._build_workspace(user)
+
+    def _build_workspace(self, user: User) -> None:
         from .person_list_model import PersonListModel
         from .persons_page import PersonsPage
         from .reference_page import ReferencePage
@@ -763,6 +787,7 @@ class MainWindow(QMainWindow):
         self.runner.run(backend.accounts.logout, lambda _: None)
         self.user = None
         self._clear_workspace()
+        gc.unfreeze()  # the session's objects may go now; the next sign-in settles again
         self.user_label.clear()
         self.show_gate(first_start=False)
 
@@ -904,7 +929,8 @@ class MainWindow(QMainWindow):
                 if tab is not None:
                     page.show_tab(tab, ref_id)
                 return page
-        page = self._new_page()
+        with _no_collection():
+            page = self._new_page()
         try:
             page.load(person_id)
         except SpipError as error:
