@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, ForeignKeyConstraint, Table, and_, select
 from sqlalchemy.exc import DBAPIError
 
+from .engine import read_only_engine
 from .migrate import current_revision, head_revision
 from .models import Base
 
@@ -36,7 +37,8 @@ def quick_check_problems(engine: Engine) -> list[str]:
     if not integrity_check_applies(engine):
         return []
     try:
-        with engine.connect() as connection:
+        # A reading transaction: the check runs beside the start-up's other work.
+        with read_only_engine(engine).connect() as connection:
             rows = [str(r[0]) for r in connection.exec_driver_sql("PRAGMA quick_check")]
             connection.rollback()
     except DBAPIError as error:

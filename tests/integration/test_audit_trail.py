@@ -143,6 +143,44 @@ def test_a_tampered_entry_is_named_by_verify_and_by_the_command(
     assert "altéré à partir de l'entrée n° 3" in run.stderr
 
 
+@pytest.mark.sqlite_only("SQLite's write lock: a server's readers never block writers")
+def test_verifying_and_checking_the_base_never_hold_its_write_lock(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The start-up checks run while the officer works: a save made while the chain is
+    being verified (seconds for a million entries) goes through at once, and the
+    integrity check beside the verification is not refused as « database is locked »."""
+    import threading
+
+    from spip_desktop.db import maintenance
+
+    for n in range(3):
+        services.persons.create(person_draft(file_number=f"2026-V{n}"))
+    inside, release = threading.Event(), threading.Event()
+    original = audit_db.verify_chain
+
+    def slow_chain(rows, anchor):  # type: ignore[no-untyped-def]
+        rows = iter(rows)
+        first = next(rows)  # the reading transaction has begun
+        inside.set()
+        release.wait(10)
+        return original([first, *rows], anchor)
+
+    monkeypatch.setattr(audit_db, "verify_chain", slow_chain)
+    reports: list[object] = []
+    worker = threading.Thread(target=lambda: reports.append(audit_db.verify(services.engine)))
+    worker.start()
+    try:
+        assert inside.wait(10)
+        assert maintenance.quick_check_problems(services.engine) == []
+        created = services.persons.create(person_draft(file_number="2026-PENDANT"))
+        assert created.person.id > 0
+    finally:
+        release.set()
+        worker.join(10)
+    assert reports and reports[0].ok  # type: ignore[attr-defined]
+
+
 def test_pruning_old_entries_keeps_the_chain_verifiable(services: Services) -> None:
     services.persons.create(person_draft())
     services.persons.create(person_draft(file_number="2026-000002", surname="Bis"))
