@@ -258,7 +258,9 @@ def bench_startup(db: Path, runs: int) -> dict[str, list[float]]:
         script.write_text(BARE_WINDOW)
         for _ in range(runs):
             start = time.time()
-            subprocess.run([sys.executable, str(script), str(probe)], check=True, env=env)
+            subprocess.run(
+                [sys.executable, str(script), str(probe)], check=True, env=env, timeout=120
+            )
             marks = json.loads(probe.read_text())
             out["bare"].append((marks["painted"] - start) * 1000)
             out["bare_rss"].append(marks["rss_kib"] / 1024)
@@ -267,6 +269,7 @@ def bench_startup(db: Path, runs: int) -> dict[str, list[float]]:
                 [sys.executable, "-m", "spip_desktop", "--db", str(db)],
                 check=True,
                 env={**env, "SPIP_STARTUP_PROBE": str(probe)},
+                timeout=120,  # a start that asks a question (an error) never ends
             )
             marks = json.loads(probe.read_text())
             out["painted"].append((marks["painted"] - start) * 1000)

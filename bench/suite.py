@@ -1256,7 +1256,12 @@ def run_child(name: str, url: str, quick: bool) -> tuple[list[Row], str | None]:
         command = [sys.executable, __file__, "--child", name, "--url", url, "--out", str(out)]
         if quick:
             command.append("--quick")
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        try:
+            done = subprocess.run(
+                command, cwd=ROOT, capture_output=True, text=True, timeout=300 if quick else 900
+            )
+        except subprocess.TimeoutExpired as expired:
+            return [], f"no answer after {expired.timeout:.0f} s (a window waiting for a click?)"
         if done.returncode != 0 or not out.exists():
             tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
             return [], "\n".join(tail)
