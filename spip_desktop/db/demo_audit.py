@@ -111,4 +111,3 @@ def populate_audit(connection: Connection, seed: int, today: date) -> int:
             "SELECT setval(pg_get_serial_sequence('audit_entry', 'id'), max(id)) FROM audit_entry"
         )
     return count
-

@@ -111,9 +111,7 @@ class PersonListModel(QAbstractTableModel):
         self._count = count
         self._runner = runner
         # Page number -> (rows, their cells formatted once), the last shown last.
-        self._pages: OrderedDict[int, tuple[list[PersonRow], list[tuple[str, ...]]]] = (
-            OrderedDict()
-        )
+        self._pages: OrderedDict[int, tuple[list[PersonRow], list[tuple[str, ...]]]] = OrderedDict()
         self._asked: set[int] = set()  # dropped pages being fetched again
         self._size = 0  # rows the list has grown to
         self._query = PersonQuery()

@@ -189,9 +189,7 @@ def test_the_demo_leaves_a_year_of_audit_trail_that_verifies(
                     text("SELECT action, count(*) FROM audit_entry GROUP BY 1")
                 )
             }
-            first, last = connection.execute(
-                text("SELECT min(at), max(at) FROM audit_entry")
-            ).one()
+            first, last = connection.execute(text("SELECT min(at), max(at) FROM audit_entry")).one()
             ordered = connection.scalar(
                 text(
                     "SELECT count(*) FROM audit_entry a JOIN audit_entry b ON b.id = a.id + 1 "
