@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 
 from ..domain import rules
 from ..domain.dates import age_on, format_date
@@ -66,14 +68,22 @@ class AttachedPanel:
 
     def mount(self) -> None:
         """Put the panel in its tab (once). Until then it stays out of the page, unstyled:
-        the style sheet is applied to a widget's whole subtree when it enters a shown
-        page, and four panels nobody looks at made opening a file twice as slow."""
+        the style sheet is applied to a widget's whole subtree when it enters the page,
+        and four panels nobody looks at made opening a file twice as slow. The page
+        deletes the panels it never showed when it goes (:func:`_delete_unmounted`)."""
         panel = self.panel
         assert isinstance(panel, QWidget)
         if panel.parentWidget() is not self.widget:
             layout = self.widget.layout()
             assert layout is not None
             layout.addWidget(panel)
+
+
+def _delete_unmounted(panels: list[QWidget], *_: object) -> None:
+    """On a page's destruction: its panels never shown have no parent to go with."""
+    for panel in panels:
+        if Shiboken.isValid(panel) and panel.parent() is None:
+            panel.deleteLater()
 
 
 def _bind(
@@ -401,6 +411,10 @@ class PersonFilePage(QWidget):
         self.tabs.addTab(self.history, "Historique")
         self.stages_panel: PersonStagesPanel | None = None
         self.panels: dict[FileTab, AttachedPanel] = {}
+        # Panels not yet in their tab, deleted with the page (not a method of the page:
+        # it is being destroyed when this runs).
+        self._unmounted: list[QWidget] = []
+        self.destroyed.connect(partial(_delete_unmounted, self._unmounted))
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.set_reference(reference)
 
@@ -513,6 +527,7 @@ class PersonFilePage(QWidget):
         assert isinstance(panel, QWidget)
         holder = QWidget()
         QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+        self._unmounted.append(panel)
         self.panels[tab] = AttachedPanel(holder, panel, permissions, show_record)
         self.tabs.insertTab(self.tabs.indexOf(self.history), holder, label)
         changed = getattr(panel, "changed", None)

@@ -246,6 +246,25 @@ def test_a_stage_organised_by_a_partner_of_the_directory(
     assert "Organisateur : CSAPA Bordeaux" in page.facts_label.text()
 
 
+def test_closing_a_file_deletes_the_panels_it_never_showed(
+    window: MainWindow, services: Services, stage: Stage
+) -> None:
+    """Panels wait hidden until their tab shows; closing the file deletes them with it (a
+    panel holds the person's file: none may outlive the tab)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from shiboken6 import Shiboken
+
+    person_id = services.stages.stage_enrolments(stage.id)[0].enrolment.person.id
+    file_page = window.open_file(person_id)
+    assert file_page is not None
+    unshown = [a.panel for a in file_page.panels.values()]
+    assert unshown and all(Shiboken.isValid(p) for p in unshown)
+    window.close_current_file()
+    for _ in range(2):  # the page, then the panels it leaves
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    assert not any(Shiboken.isValid(p) for p in unshown)
+
+
 def test_the_person_file_shows_their_stages(
     window: MainWindow, services: Services, stage: Stage
 ) -> None:
@@ -253,9 +272,10 @@ def test_the_person_file_shows_their_stages(
     file_page = window.open_file(person_id)
     assert file_page is not None and file_page.stages_panel is not None
     panel = file_page.stages_panel
-    assert panel.parentWidget() is None  # not built into the page until its tab shows
+    holder = file_page.panels[FileTab.STAGES].widget
+    assert panel.parentWidget() is None  # out of the page (unstyled) until its tab shows
     assert file_page.show_tab(FileTab.STAGES)
-    assert panel.parentWidget() is file_page.tabs.currentWidget()
+    assert panel.parentWidget() is holder
     assert panel.model.rowCount() == 1
     assert panel.model.record_at(0).stage.id == stage.id
     panel.table.selectRow(0)
