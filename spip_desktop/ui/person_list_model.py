@@ -112,8 +112,12 @@ class PersonListModel(QAbstractTableModel):
         self._runner = runner
         # Page number -> (rows, their cells formatted once), the last shown last.
         self._pages: OrderedDict[int, tuple[list[PersonRow], list[tuple[str, ...]]]] = OrderedDict()
-        self._asked: set[int] = set()  # dropped pages being fetched again
+        self._asked: set[int] = set()  # dropped pages being fetched again, or that failed
         self._size = 0  # rows the list has grown to
+        # The query (and its generation) of the rows on screen: until a new query's first
+        # page arrives, the rows shown, and any page fetched again, are the previous one's.
+        self._shown_query = PersonQuery()
+        self._shown_generation = 0
         self._query = PersonQuery()
         self._generation = 0
         self._has_more = False
@@ -153,6 +157,7 @@ class PersonListModel(QAbstractTableModel):
         self.beginResetModel()
         self._pages = OrderedDict({0: (list(page.rows), _format(page.rows))})
         self._asked = set()
+        self._shown_query, self._shown_generation = query, generation
         self._size = len(page.rows)
         self._has_more = page.has_more
         self._fetching = False
@@ -263,8 +268,8 @@ class PersonListModel(QAbstractTableModel):
         )
 
     def _on_more(self, generation: int, offset: int, page: PersonPage) -> None:
-        if generation != self._generation:
-            return
+        if generation != self._generation or offset != self._size:
+            return  # another query's rows, or a page asked twice
         self._fetching = False
         self._has_more = page.has_more
         if page.rows:
@@ -281,15 +286,17 @@ class PersonListModel(QAbstractTableModel):
             self._pages.popitem(last=False)  # the page shown longest ago
 
     def _fetch_again(self, number: int) -> None:
-        """Ask again for a page dropped from memory that the view shows again."""
+        """Ask again for a page dropped from memory that the view shows again (with the
+        query of the rows on screen). A failure is said once; the page stays empty until
+        the list is loaded again."""
         if number in self._asked:
             return
         self._asked.add(number)
-        generation, query = self._generation, self._query
+        generation, query = self._shown_generation, self._shown_query
 
         def arrived(page: PersonPage) -> None:
-            if generation != self._generation:
-                return
+            if generation != self._shown_generation:
+                return  # the list shows another query's rows now
             self._asked.discard(number)
             first = number * PAGE_SIZE
             rows = list(page.rows[: max(0, self._size - first)])
@@ -298,8 +305,8 @@ class PersonListModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
 
         def failed(error: BaseException) -> None:
-            self._asked.discard(number)
-            self._on_failed(generation, error)
+            if generation == self._shown_generation:
+                self.failed.emit(error)  # said once: the page is not asked again
 
         self._runner.run(
             lambda: self._load_page(query, number * PAGE_SIZE, PAGE_SIZE), arrived, failed

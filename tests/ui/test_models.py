@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from datetime import date
 
@@ -122,6 +123,68 @@ def test_the_list_keeps_only_the_pages_last_shown_and_asks_again_for_the_others(
         model.index(row, 0).data()
     model.index(5, 0).data()
     assert model.index(5, 0).data() == "RENOMMÉ"  # never an old copy
+
+
+def test_a_page_asked_again_while_a_new_search_runs_is_the_shown_rows_page(
+    monkeypatch,
+) -> None:
+    """Until a new search's first page arrives the old rows stay on screen: a page of
+    them asked again is asked with their query, and a failure is said once."""
+    from spip_desktop.ui import person_list_model
+    from spip_desktop.ui.tasks import ImmediateTaskRunner
+
+    monkeypatch.setattr(person_list_model, "KEPT_PAGES", 2)
+    held: list = []
+    hold = {"on": False}
+
+    class Runner(ImmediateTaskRunner):
+        def run(self, work, on_done, on_error=None):
+            if hold["on"]:
+                held.append((work, on_done, on_error))
+            else:
+                super().run(work, on_done, on_error)
+
+    pages = FakePages(make_rows(500))
+    model = PersonListModel(pages.load, pages.count, Runner(on_error=print))
+    errors: list[BaseException] = []
+    model.failed.connect(errors.append)
+    model.set_query(PersonQuery())
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    hold["on"] = True
+    model.set_query(PersonQuery(text="Nom4"))  # its answer is held back
+    model.index(5, 0).data()  # page 0 was dropped: asked again, for the rows on screen
+    assert len(held) == 2  # the new search's first page, then the page asked again
+    work, on_done, _ = held[-1]
+    on_done(work())
+    assert pages.queries[-1].text == ""  # the shown rows' query, not "Nom4"
+    assert model.index(5, 0).data() == "NOM005"
+    assert model.rowCount() == 500
+
+    def broken(query: PersonQuery, offset: int, limit: int) -> PersonPage:
+        raise RuntimeError("server gone")
+
+    model._load_page = broken
+    model.index(150, 0).data()  # page 1, dropped too: asked, and it fails
+    work, _, on_error = held[-1]
+    with contextlib.suppress(RuntimeError):
+        work()
+    on_error(RuntimeError("server gone"))
+    asked = len(held)
+    for _ in range(3):  # the view repaints: the failed page is not asked again
+        model.index(150, 0).data()
+    assert len(held) == asked and len(errors) == 1
+
+
+def test_a_page_delivered_twice_is_added_once(runner) -> None:
+    pages = FakePages(make_rows(450))
+    model = PersonListModel(pages.load, pages.count, runner)
+    model.set_query(PersonQuery())
+    page = pages.load(PersonQuery(), PAGE_SIZE, PAGE_SIZE)
+    model._on_more(model._generation, PAGE_SIZE, page)
+    model._on_more(model._generation, PAGE_SIZE, page)  # a second answer for the same rows
+    assert model.rowCount() == 2 * PAGE_SIZE
+    assert model.person_at(PAGE_SIZE).surname == f"Nom{PAGE_SIZE:03d}"
 
 
 def test_sorting_asks_the_service_for_a_new_order(runner) -> None:
