@@ -180,9 +180,12 @@ def test_a_page_delivered_twice_is_added_once(runner) -> None:
     pages = FakePages(make_rows(450))
     model = PersonListModel(pages.load, pages.count, runner)
     model.set_query(PersonQuery())
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
     page = pages.load(PersonQuery(), PAGE_SIZE, PAGE_SIZE)
     model._on_more(model._generation, PAGE_SIZE, page)
     model._on_more(model._generation, PAGE_SIZE, page)  # a second answer for the same rows
+    assert inserted == [(PAGE_SIZE, 2 * PAGE_SIZE - 1)]  # the view is told once
     assert model.rowCount() == 2 * PAGE_SIZE
     assert model.person_at(PAGE_SIZE).surname == f"Nom{PAGE_SIZE:03d}"
 
