@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, Qt, Signal
+from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -787,7 +787,10 @@ class MainWindow(QMainWindow):
         self.runner.run(backend.accounts.logout, lambda _: None)
         self.user = None
         self._clear_workspace()
-        gc.unfreeze()  # the session's objects may go now; the next sign-in settles again
+        # The session's objects may go now: collected once its pages are deleted, so that
+        # the next sign-in does not settle the previous session's garbage with its own.
+        gc.unfreeze()
+        QTimer.singleShot(0, gc.collect)
         self.user_label.clear()
         self.show_gate(first_start=False)
 
