@@ -21,6 +21,7 @@ from sqlalchemy import (
     Select,
     TextClause,
     and_,
+    case,
     column,
     func,
     literal_column,
@@ -149,12 +150,15 @@ def estimate_like_matches(session: Session, terms: list[str]) -> int:
     """The matches to expect without FTS5: those among the first rows, scaled (the
     primary key's range reads ``SAMPLE_ROWS`` rows: a millisecond or two)."""
     dialect = session.get_bind().dialect.name
-    people = int(session.scalar(select(func.max(PersonRow.id))) or 0)
-    counted = select(func.count()).where(*(_word_prefix(term, dialect) for term in terms))
+    people = int(session.scalar(select(func.count()).select_from(PersonRow)) or 0)
+    matching = and_(*(_word_prefix(term, dialect) for term in terms))
     if people <= SAMPLE_ROWS:
-        return int(session.scalar(counted) or 0)
-    hits = int(session.scalar(counted.where(PersonRow.id <= SAMPLE_ROWS)) or 0)
-    return hits * people // SAMPLE_ROWS
+        return int(session.scalar(select(func.count()).where(matching)) or 0)
+    # The rows of the sample that still exist (files purged leave gaps among the first ids).
+    sampled, hits = session.execute(
+        select(func.count(), func.count(case((matching, 1)))).where(PersonRow.id <= SAMPLE_ROWS)
+    ).one()
+    return int(hits or 0) * people // max(int(sampled or 0), 1)
 
 
 def choose_plan(session: Session, terms: list[str], count_only: bool = False) -> Plan:
