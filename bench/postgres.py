@@ -119,44 +119,38 @@ def server(folder: Path) -> Iterator[str]:
     binaries = bindir()
     if binaries is None:
         raise RuntimeError("PostgreSQL n'est pas installé (paquet postgresql)")
-    fresh = not (folder / "data" / "PG_VERSION").exists()
+    # A folder without the marker was left half made (a run killed after initdb).
+    fresh = not (folder / "ready").exists()
     if fresh:
+        stop(folder)
         shutil.rmtree(folder, ignore_errors=True)
         _initdb(binaries, folder, secrets.token_hex(16))
     password = (folder / "password").read_text().strip()
-    data = str(folder / "data")
-    # A run killed before it could stop its server left it running: stop it first.
-    status = subprocess.run(
-        _as_server([str(binaries / "pg_ctl"), "status", "-D", data]),
-        cwd=folder,
-        capture_output=True,
-    )
-    if status.returncode == 0:
-        _run([str(binaries / "pg_ctl"), "stop", "-D", data, "-m", "fast", "-s"], folder)
+    stop(folder)  # a run killed before it could stop its server left it running
     port = _free_port()
     options = (
         f"-c listen_addresses=127.0.0.1 -c unix_socket_directories={folder} -c port={port}"
         " -c shared_buffers=512MB -c effective_cache_size=4GB -c work_mem=32MB"
         " -c maintenance_work_mem=512MB -c max_wal_size=4GB -c log_min_messages=warning"
     )
-    _run(
-        [
-            str(binaries / "pg_ctl"),
-            "start",
-            "-D",
-            str(folder / "data"),
-            "-w",
-            "-t",
-            "120",
-            "-s",
-            "-l",
-            str(folder / "server.log"),
-            "-o",
-            options,
-        ],
-        folder,
-    )
     try:
+        _run(
+            [
+                str(binaries / "pg_ctl"),
+                "start",
+                "-D",
+                str(folder / "data"),
+                "-w",
+                "-t",
+                "120",
+                "-s",
+                "-l",
+                str(folder / "server.log"),
+                "-o",
+                options,
+            ],
+            folder,
+        )
         if fresh:
             psql = [str(binaries / "psql"), "-h", str(folder), "-p", str(port), "-U", "postgres"]
             _run(
@@ -175,12 +169,25 @@ def server(folder: Path) -> Iterator[str]:
                 ],
                 folder,
             )
+            (folder / "ready").write_text("initdb, role and database made\n")
         yield f"postgresql+psycopg://{ROLE}:{password}@127.0.0.1:{port}/{DATABASE}"
     finally:
-        _run(
-            [str(binaries / "pg_ctl"), "stop", "-D", str(folder / "data"), "-m", "fast", "-s"],
-            folder,
-        )
+        stop(folder)
+
+
+def stop(folder: Path) -> None:
+    """Stop the server of ``folder`` if one runs there (a no-op otherwise)."""
+    binaries = bindir()
+    data = folder / "data"
+    if binaries is None or not (data / "PG_VERSION").exists():
+        return
+    status = subprocess.run(
+        _as_server([str(binaries / "pg_ctl"), "status", "-D", str(data)]),
+        cwd=folder,
+        capture_output=True,
+    )
+    if status.returncode == 0:
+        _run([str(binaries / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-s"], folder)
 
 
 def wait_until_accepting(url: str, timeout: float = 30) -> None:

@@ -1201,6 +1201,7 @@ def ensure_postgres(persons: int, seed: int) -> tuple[Any, float | None]:
     )
     for stale in folder.parent.glob(f"pg-{persons}-{seed}-*"):
         if stale != folder:
+            postgres.stop(stale)  # a server left running on it by a killed run
             shutil.rmtree(stale, ignore_errors=True)
     context = postgres.server(folder)
     url = context.__enter__()
