@@ -312,10 +312,6 @@ def main_window(services: Any, user: Any | None) -> tuple[Any, Any, Any]:
     return app, window, runner
 
 
-def wait_window_idle(window: Any, runner: Any) -> None:
-    spin_until(lambda: runner.outstanding == 0)
-
-
 # -- scenarios ---------------------------------------------------------------------------------
 
 
