@@ -762,34 +762,11 @@ def bench_gui(base: Base, work: Path, runs: int) -> Gui:
     """The batch through the real StagesPage.run_batch, offscreen, heartbeat running."""
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QProgressDialog, QPushButton
+    from suite import counting_runner  # the same counting runner as the suite
 
     from spip_desktop.app import make_application, settle_long_lived_objects
     from spip_desktop.ui.prompter import Prompter
     from spip_desktop.ui.stages_page import StagesPage
-    from spip_desktop.ui.tasks import TaskRunner
-
-    class Runner(TaskRunner):
-        """The real TaskRunner, counting what is still to come back (to know when idle)."""
-
-        outstanding = 0
-
-        def run(self, work, on_done, on_error=None):  # type: ignore[no-untyped-def]
-            self.outstanding += 1
-            fail = on_error or self._on_error
-
-            def done(value: object) -> None:
-                try:
-                    on_done(value)
-                finally:
-                    self.outstanding -= 1
-
-            def failed(error: BaseException) -> None:
-                try:
-                    fail(error)
-                finally:
-                    self.outstanding -= 1
-
-            super().run(work, done, failed)
 
     class BenchPrompter(Prompter):
         def __init__(self) -> None:
@@ -825,7 +802,7 @@ def bench_gui(base: Base, work: Path, runs: int) -> Gui:
     app = make_application([])
     services = open_base(base.path)
     stages = _RecordingStages(services.stages)
-    runner = Runner(on_error=lambda e: print("task failed:", e, file=sys.stderr))
+    runner = counting_runner(on_error=lambda e: print("task failed:", e, file=sys.stderr))
     prompter = BenchPrompter()
     page = StagesPage(
         stages,  # type: ignore[arg-type]

@@ -260,38 +260,37 @@ def spin_until(done: Callable[[], bool], timeout: float = 120) -> None:
         raise TimeoutError("the window did not get there in time")
 
 
-class CountingRunner:
-    """Builds the application's real TaskRunner, counting the tasks still to come back."""
+def counting_runner(on_error: Callable[[BaseException], None] | None = None) -> Any:
+    """The application's real TaskRunner, counting the tasks still to come back (a
+    benchmark waits for ``outstanding == 0`` to know the window is idle). A task that
+    fails raises, unless ``on_error`` says otherwise."""
+    from spip_desktop.ui.tasks import TaskRunner
 
-    @staticmethod
-    def make() -> Any:
-        from spip_desktop.ui.tasks import TaskRunner
+    class Runner(TaskRunner):
+        outstanding = 0
 
-        class Runner(TaskRunner):
-            outstanding = 0
+        def run(self, work, on_done, on_error=None):  # type: ignore[no-untyped-def]
+            self.outstanding += 1
+            fail = on_error or self._on_error
 
-            def run(self, work, on_done, on_error=None):  # type: ignore[no-untyped-def]
-                self.outstanding += 1
-                fail = on_error or self._on_error
+            def done(value: object) -> None:
+                try:
+                    on_done(value)
+                finally:
+                    self.outstanding -= 1
 
-                def done(value: object) -> None:
-                    try:
-                        on_done(value)
-                    finally:
-                        self.outstanding -= 1
+            def failed(error: BaseException) -> None:
+                try:
+                    fail(error)
+                finally:
+                    self.outstanding -= 1
 
-                def failed(error: BaseException) -> None:
-                    try:
-                        fail(error)
-                    finally:
-                        self.outstanding -= 1
+            super().run(work, done, failed)
 
-                super().run(work, done, failed)
+    def fail(error: BaseException) -> None:
+        raise error
 
-        def fail(error: BaseException) -> None:
-            raise error
-
-        return Runner(on_error=fail)
+    return Runner(on_error=on_error or fail)
 
 
 def main_window(services: Any, user: Any | None) -> tuple[Any, Any, Any]:
@@ -301,7 +300,7 @@ def main_window(services: Any, user: Any | None) -> tuple[Any, Any, Any]:
     from spip_desktop.ui.prompter import Prompter
 
     app = make_application([])
-    runner = CountingRunner.make()
+    runner = counting_runner()
     window = MainWindow(Prompter(), runner)
     window.resize(1380, 860)
     window.show()
@@ -347,6 +346,13 @@ def scenario_start(ctx: Context) -> list[Row]:
             note="the integrity check runs beside the form; nobody signs in before it passes",
         ),
     ]
+
+
+def close_all(window: Any, raw: Raw, services: Any) -> None:
+    """End a window scenario: the window, the baseline's connection, the services."""
+    window.close()
+    raw.close()
+    services.close()
 
 
 def judge_ratio(row: Row, limit: float) -> Row:
@@ -476,9 +482,7 @@ def scenario_search(ctx: Context) -> list[Row]:
                 gui_ms.append((time.perf_counter() - start) * 1000)
     spin_until(lambda: runner.outstanding == 0)
     stall = beat.worst()
-    window.close()
-    raw.close()
-    services.close()
+    close_all(window, raw, services)
     del app
     baseline = "raw FTS5 query (sqlite3)" if not raw.postgres else "raw LIKE query (psycopg)"
     return [
@@ -623,9 +627,7 @@ def scenario_file(ctx: Context) -> list[Row]:
         window.close_current_file()
         spin_until(lambda: runner.outstanding == 0)
     stall = beat.worst()
-    window.close()
-    raw.close()
-    services.close()
+    close_all(window, raw, services)
     del app
     baseline = "the same rows read by hand (8 queries)"
     return [

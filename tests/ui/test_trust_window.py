@@ -237,15 +237,7 @@ def test_input_restarts_the_inactivity_timer(qtbot, services: Services, prompter
     window.watcher.timer.start()
     qtbot.wait(700)  # most of the delay has gone
     assert window.watcher.timer.remainingTime() < 500
-    event = QMouseEvent(
-        QEvent.Type.MouseMove,
-        QPoint(5, 5).toPointF(),
-        QPoint(5, 5).toPointF(),
-        Qt.MouseButton.NoButton,
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(window, event)
+    QApplication.sendEvent(window, _mouse_move())
     assert window.watcher.timer.remainingTime() > 800  # started again by the mouse
     window.watcher.stop()
 
